@@ -1,0 +1,51 @@
+# motcua task runner. `make` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format migrate demo worker beat web bench smoke clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## create .venv and install everything from pyproject.toml
+
+migrate: install ## apply database migrations
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## load the demo province (agencies, catalogue, users)
+	$(PY) manage.py demo_seed
+
+run: demo ## install, migrate, load demo data, start web + Celery worker + beat
+	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
+
+test: install lint ## install and run the whole test suite (lint, contracts, migrations, pytest)
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+lint: install ## ruff, formatting and import-linter contracts
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: install ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install ## calendar benchmark: ours vs holidays.get_nth_working_day
+	$(PY) bench/calendar.py
+
+smoke: demo ## start the service as `make run` does, check /healthz and the worker heartbeat, stop
+	scripts/smoke.sh
+
+clean: ## remove the virtualenv and local data
+	rm -rf $(VENV) var

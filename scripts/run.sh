@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Start the web app, a Celery worker and Celery beat; Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+CELERY=.venv/bin/celery
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+mkdir -p var/log
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+$CELERY -A config worker --loglevel=INFO --concurrency=2 --hostname="motcua@%h" >var/log/worker.log 2>&1 &
+pids+=($!)
+$CELERY -A config beat --loglevel=INFO >var/log/beat.log 2>&1 &
+pids+=($!)
+
+cat <<TXT
+
+  motcua is starting on http://$HOST:$PORT/
+    admin (catalogue):  http://$HOST:$PORT/admin/
+    health check:       http://$HOST:$PORT/healthz
+  Celery worker and beat logs: var/log/worker.log, var/log/beat.log
+
+  Demo logins (password for all: motcua-demo):
+    motcua       Cán bộ Bộ phận Một cửa (desk officer)
+    chuyenvien   Chuyên viên xử lý (specialist)
+    truongphong  Lãnh đạo phòng (head of unit)
+    giamdoc      Lãnh đạo cơ quan (director)
+    giamsat      Cán bộ giám sát (supervisor)
+    quantri      Quản trị hệ thống (administrator, superuser)
+
+TXT
+$PY manage.py runserver "$HOST:$PORT" --noreload &
+pids+=($!)
+wait -n "${pids[@]}"
