@@ -84,6 +84,8 @@ def calendar_cache_clear() -> None:
 
 
 def _facts(deadline: Deadline) -> tuple[list[PauseFact], list[ExtensionFact]]:
+    if deadline.pk is None:
+        return [], []
     pauses = [
         PauseFact(started_at=p.started_at, ended_at=p.ended_at, reason=p.get_reason_display())
         for p in deadline.pauses.all()

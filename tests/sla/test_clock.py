@@ -90,7 +90,7 @@ def test_calendar_day_term_credits_calendar_pause():
         cutoff="after_close",
         pauses=[PauseFact(at(2025, 3, 4, 9), at(2025, 3, 6, 9))],
     )
-    assert base.due_at == at(2025, 3, 13, 9)
+    assert base.due_at == at(2025, 3, 13, 17)  # a term in days ends at the close of its last day
     assert paused.due_at == at(2025, 3, 17, 17)  # 15/3 is a Saturday: rolled to the end of Monday
 
 

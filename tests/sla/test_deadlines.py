@@ -92,13 +92,13 @@ def test_extension_moves_the_due_moment():
 
 
 def test_deadline_crossing_into_next_year_sees_next_years_tet():
-    # 40 working days from mid-December 2025 cross Tết 2026 (holidays' VN calendar).
-    d = deadline_start(subject="t:8", started_at=at(2025, 12, 15, 7), amount=40, unit="working_days")
+    # 50 working days from mid-December 2025 cross Tết 2026 (16–20/2/2026 in holidays' VN calendar).
+    d = deadline_start(subject="t:8", started_at=at(2025, 12, 15, 7), amount=50, unit="working_days")
     cal = calendar_for()
-    assert d.due_at.year == 2026
+    assert d.due_at == at(2026, 3, 2, 17)
     tet_days = [r for r in d.explanation if r["kind"] == "holiday" and r["day"].startswith("2026-02")]
     assert tet_days, d.explanation
-    assert cal.working_time_between(at(2025, 12, 15, 7), d.due_at).total_seconds() == 40 * 8 * 3600
+    assert cal.working_time_between(at(2025, 12, 15, 7), d.due_at).total_seconds() == 50 * 8 * 3600
 
 
 def test_agency_override_applies_to_that_agency_only():
