@@ -236,7 +236,7 @@ def test_calendar_days_do_not_skip_holidays_but_roll_off_them():
 
 def test_calendar_days_use_the_raw_start_only_without_cutoff():
     assert FIXTURE.add_working_time(at(2025, 4, 26, 10), 2, CD, cutoff=Cutoff.NONE) == at(2025, 4, 28, 17)
-    # Sat 26/4 10:00 + 3 days = Tue 29/4 raw; from the Monday opening it would be Thu 1/5 (holiday) -> Fri 2/5.
+    # Sat 26/4 10:00 + 3 days = Tue 29/4; from the Monday opening it would be Thu 1/5 (holiday) -> Fri 2/5.
     assert FIXTURE.add_working_time(at(2025, 4, 26, 10), 3, CD, cutoff=Cutoff.NONE) == at(2025, 4, 29, 17)
     # AFTER_CLOSE: counted from Mon 28/4 07:00 -> Wed 30/4 (holiday) -> Fri 2/5 17:00.
     assert FIXTURE.add_working_time(at(2025, 4, 26, 10), 2, CD) == at(2025, 5, 2, 17)
