@@ -12,7 +12,9 @@ Mapping rules (each one is a decision, written where it is applied):
   15:00 cut-off); ``tháng`` → skipped: months are not days and the format has no months unit;
 * no overall figure (staged or branch-dependent text, or nothing published) → skipped, the published text
   quoted;
-* no national code → skipped: the catalogue is keyed by national code and inventing one is not allowed;
+* no national code (QĐ 4001/QĐ-BKHCN published its new provincial procedures without codes; several
+  portal pages show only an internal id) → a demo code ``DEMO.9<line>`` (``demo_code_for``): the procedure
+  is real and the demo needs it, but a national-looking code would be invented, so it is marked as demo;
 * codes keep the 8-character national code: ``1.000948.H38`` and ``1.008377.000.00.00.H13`` become
   ``1.000948`` and ``1.008377`` (domain §7);
 * online level ``toàn trình`` → ``full``, ``một phần`` → ``partial``, empty → ``none``; the old four-level
@@ -213,6 +215,12 @@ class Conversion:
 # --- value mappings -----------------------------------------------------------------------------------------
 
 
+def demo_code_for(line: int) -> str:
+    """A demo code for a procedure published without a national code: stable (from its source line) and never
+    mistakable for a national one (``DEMO.`` prefix, domain §7 regex does not match)."""
+    return f"DEMO.{900000 + line:06d}"
+
+
 def normalise_code(raw: str) -> str | None:
     """The 8-character national code, without province suffix or service-code tail; None if there is none.
 
@@ -410,7 +418,7 @@ def convert_procedures(
         code = normalise_code(raw_code)
         reasons: list[str] = []
         if not raw_code.strip():
-            reasons.append("no national code in the source; the catalogue is keyed by national code")
+            code = demo_code_for(line)
         elif code is None:
             reasons.append(f"malformed code '{raw_code}'")
         elif code in seen:

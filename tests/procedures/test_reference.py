@@ -113,7 +113,7 @@ class TestOnSharedData:
     def test_codes_are_national_and_unique(self, conversion) -> None:
         codes = [row["code"] for row in conversion.procedures]
         assert len(codes) == len(set(codes)) >= 40
-        assert all(re.fullmatch(r"[1-9]\.\d{6}", code) for code in codes)
+        assert all(re.fullmatch(r"[1-9]\.\d{6}|DEMO\.9\d{5}", code) for code in codes)
 
     def test_mixed_units_are_kept_apart(self, conversion) -> None:
         rows = {row["code"]: row for row in conversion.procedures}
@@ -137,7 +137,7 @@ class TestOnSharedData:
         months = reasons[("procedures_reference.csv", "line 42")]
         assert months.code == "1.011937" and "months" in months.reason
         staged = reasons[("procedures_reference.csv", "line 32")]
-        assert "no national code" in staged.reason
+        assert staged.code == "DEMO.900032"  # published without a national code: a demo code, still skipped
         assert "staged" in staged.reason and "Điều chỉnh hợp đồng" in staged.reason
         code_only = reasons[("procedures_reference.csv", "line 27")]
         assert code_only.code == "1.014383" and "no time is published" in code_only.reason
@@ -146,6 +146,13 @@ class TestOnSharedData:
         assert all(
             str(s).startswith(f"{s.file} line") for s in conversion.skipped if s.file.startswith("proc")
         )
+
+    def test_procedures_without_a_national_code_get_a_demo_code(self, conversion) -> None:
+        rows = {row["code"]: row for row in conversion.procedures}
+        demo = {code: row for code, row in rows.items() if code.startswith("DEMO.")}
+        assert demo, "the uncoded S&T rows with a single published time must be kept"
+        assert all(re.fullmatch(r"DEMO\.9\d{5}", code) for code in demo)
+        assert not any(re.fullmatch(r"[1-9]\.\d{6}", code) for code in demo)
 
     def test_one_step_source_per_code(self, conversion) -> None:
         steps = [row for row in conversion.steps if row["code"] == "1.014438"]
