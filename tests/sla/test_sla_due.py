@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from procedures.models import Agency
 
+from procedures.models import Agency
 from sla.choices import OverrideKind
 from sla.models import CalendarOverride
 

@@ -5,8 +5,8 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from procedures.models import Procedure
 
+from procedures.models import Procedure
 from workflows.management.commands.demo_seed import DEMO_PASSWORD, DEMO_USERS
 from workflows.roles import Role
 

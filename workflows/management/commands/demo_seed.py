@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
-from procedures.services import catalogue_load_demo
 
+from procedures.services import catalogue_load_demo
 from workflows.roles import Role, role_groups_sync
 
 DEMO_PASSWORD = "motcua-demo"
