@@ -16,7 +16,9 @@ def test_healthz_ok_with_real_database_and_broker(client):
 
 
 def test_healthz_fails_when_the_broker_is_unreachable(client, monkeypatch):
-    monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    # Nothing listens on port 9; patch both URLs because a started worker pins the write URL.
+    for key in ("broker_url", "broker_write_url"):
+        monkeypatch.setitem(celery_app.conf, key, "redis://127.0.0.1:9/0")
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
