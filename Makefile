@@ -44,7 +44,7 @@ format: install ## apply ruff fixes and formatting
 bench: install ## calendar benchmark: ours vs holidays.get_nth_working_day
 	$(PY) bench/calendar.py
 
-smoke: demo ## start the service as `make run` does, check /healthz and the worker heartbeat, stop
+smoke: install ## boot the service as `make run` does (fresh data dir), check /healthz + worker heartbeat, stop
 	scripts/smoke.sh
 
 clean: ## remove the virtualenv and local data

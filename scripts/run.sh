@@ -6,7 +6,8 @@ PY=.venv/bin/python
 CELERY=.venv/bin/celery
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-mkdir -p var/log
+LOG_DIR=${MOTCUA_VAR_DIR:-var}/log
+mkdir -p "$LOG_DIR"
 
 pids=()
 cleanup() {
@@ -16,9 +17,9 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-$CELERY -A config worker --loglevel=INFO --concurrency=2 --hostname="motcua@%h" >var/log/worker.log 2>&1 &
+$CELERY -A config worker --loglevel=INFO --concurrency=2 --hostname="motcua@%h" >"$LOG_DIR/worker.log" 2>&1 &
 pids+=($!)
-$CELERY -A config beat --loglevel=INFO >var/log/beat.log 2>&1 &
+$CELERY -A config beat --loglevel=INFO >"$LOG_DIR/beat.log" 2>&1 &
 pids+=($!)
 
 cat <<TXT
@@ -26,7 +27,7 @@ cat <<TXT
   motcua is starting on http://$HOST:$PORT/
     admin (catalogue):  http://$HOST:$PORT/admin/
     health check:       http://$HOST:$PORT/healthz
-  Celery worker and beat logs: var/log/worker.log, var/log/beat.log
+  Celery worker and beat logs: $LOG_DIR/worker.log, $LOG_DIR/beat.log
 
   Demo logins (password for all: motcua-demo):
     motcua       Cán bộ Bộ phận Một cửa (desk officer)
