@@ -107,6 +107,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # WhiteNoise serves static files from the app process, so the admin is styled without a separate web
 # server; in production run `collectstatic` and set WHITENOISE_USE_FINDERS=0.
 STORAGES = {

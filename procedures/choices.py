@@ -1,7 +1,7 @@
 """Choices of the procedure catalogue.
 
-``TermUnit`` repeats the three values of ``sla.calendar.Unit`` (domain §2.1 "Unit of the deadline") so that
-the catalogue never waits on the calendar module; a test keeps both lists equal.
+``TermUnit`` is the one of ``sla`` (domain §2.1 "Unit of the deadline"): a term is counted by the clock,
+so the clock owns the unit list; a test keeps it equal to ``sla.calendar.Unit``.
 """
 
 from __future__ import annotations
@@ -9,13 +9,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sla.choices import TermUnit
 
-class TermUnit(models.TextChoices):
-    """Unit in which a term is published (domain §2.1; *ngày* alone means calendar days, data README)."""
-
-    WORKING_DAYS = "working_days", _("ngày làm việc")
-    WORKING_HOURS = "working_hours", _("giờ làm việc")
-    CALENDAR_DAYS = "calendar_days", _("ngày")
+__all__ = ["AgencyLevel", "OnlineLevel", "ProcedureLevel", "TermUnit"]
 
 
 class OnlineLevel(models.TextChoices):
