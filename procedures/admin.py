@@ -68,7 +68,19 @@ class AgencyAdmin(admin.ModelAdmin):
         return " › ".join(obj.calendar_scope_codes()) if obj.pk else "—"
 
 
-class ProcedureVersionInline(admin.TabularInline):
+class _TermColumns:
+    """Statutory and committed terms as one readable column each, for every list of versions."""
+
+    @admin.display(description=_("thời hạn theo quy định"))
+    def statutory(self, obj: ProcedureVersion) -> str:
+        return _term_text(obj.statutory_term_amount, obj.statutory_term_unit)
+
+    @admin.display(description=_("thời hạn cam kết"))
+    def committed(self, obj: ProcedureVersion) -> str:
+        return _term_text(obj.committed_term_amount, obj.committed_term_unit)
+
+
+class ProcedureVersionInline(_TermColumns, admin.TabularInline):
     model = ProcedureVersion
     fields = ("effective_from", "effective_to", "statutory", "committed", "online_level", "fees_vnd")
     readonly_fields = fields
@@ -79,14 +91,6 @@ class ProcedureVersionInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Procedure | None = None) -> bool:
         return False  # versions are added on their own page, where steps are edited too
-
-    @admin.display(description=_("thời hạn theo quy định"))
-    def statutory(self, obj: ProcedureVersion) -> str:
-        return _term_text(obj.statutory_term_amount, obj.statutory_term_unit)
-
-    @admin.display(description=_("thời hạn cam kết"))
-    def committed(self, obj: ProcedureVersion) -> str:
-        return _term_text(obj.committed_term_amount, obj.committed_term_unit)
 
 
 def _term_text(amount: Decimal | None, unit: str) -> str:
@@ -197,7 +201,7 @@ class ProcedureStepInline(admin.TabularInline):
 
 
 @admin.register(ProcedureVersion)
-class ProcedureVersionAdmin(admin.ModelAdmin):
+class ProcedureVersionAdmin(_TermColumns, admin.ModelAdmin):
     form = ProcedureVersionForm
     list_display = (
         "procedure_code",
@@ -246,14 +250,6 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
     def procedure_name(self, obj: ProcedureVersion) -> str:
         name = obj.procedure.name
         return name if len(name) <= 90 else name[:89] + "…"
-
-    @admin.display(description=_("thời hạn theo quy định"))
-    def statutory(self, obj: ProcedureVersion) -> str:
-        return _term_text(obj.statutory_term_amount, obj.statutory_term_unit)
-
-    @admin.display(description=_("thời hạn cam kết"))
-    def committed(self, obj: ProcedureVersion) -> str:
-        return _term_text(obj.committed_term_amount, obj.committed_term_unit)
 
     @admin.display(description=_("số bước"), ordering="step_total")
     def step_count(self, obj: ProcedureVersion) -> int:
