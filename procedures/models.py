@@ -20,6 +20,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from procedures.choices import AgencyLevel, OnlineLevel, ProcedureLevel, TermUnit
 from procedures.terms import Term, format_decimal, hours_certainly_exceed, term_certainly_exceeds
@@ -73,7 +74,7 @@ class Agency(models.Model):
 
     class Meta:
         verbose_name = _("cơ quan, đơn vị")
-        verbose_name_plural = _("cơ quan, đơn vị")
+        verbose_name_plural = pgettext_lazy("plural", "cơ quan, đơn vị")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -134,7 +135,7 @@ class Procedure(models.Model):
 
     class Meta:
         verbose_name = _("thủ tục hành chính")
-        verbose_name_plural = _("thủ tục hành chính")
+        verbose_name_plural = pgettext_lazy("plural", "thủ tục hành chính")
         ordering = ["code"]
         indexes = [models.Index(fields=["field"], name="procedures_procedure_field_idx")]
 
@@ -224,7 +225,7 @@ class ProcedureVersion(models.Model):
 
     class Meta:
         verbose_name = _("phiên bản thủ tục")
-        verbose_name_plural = _("phiên bản thủ tục")
+        verbose_name_plural = pgettext_lazy("plural", "phiên bản thủ tục")
         ordering = ["procedure_id", "-effective_from"]  # no join by default; the admin orders by code
         constraints = [
             models.UniqueConstraint(

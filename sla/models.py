@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sla.choices import ClockSemantics, CutoffMode, DeadlineState, OverrideKind, PauseReason, TermUnit
 
@@ -23,7 +24,7 @@ class CalendarOverride(models.Model):
     otherwise it applies to that agency and every agency below it in the tree.
     """
 
-    day = models.DateField(_("ngày"), db_index=True)
+    day = models.DateField(_("ngày áp dụng"), db_index=True)
     kind = models.CharField(_("loại"), max_length=16, choices=OverrideKind.choices)
     name = models.CharField(_("lý do"), max_length=200)
     agency_code = models.CharField(
@@ -34,7 +35,7 @@ class CalendarOverride(models.Model):
 
     class Meta:
         verbose_name = _("ngày điều chỉnh lịch làm việc")
-        verbose_name_plural = _("ngày điều chỉnh lịch làm việc")
+        verbose_name_plural = pgettext_lazy("plural", "ngày điều chỉnh lịch làm việc")
         ordering = ["day"]
         constraints = [
             models.UniqueConstraint(fields=["day", "agency_code"], name="sla_override_unique_day_scope"),
@@ -57,7 +58,7 @@ class OfficeHours(models.Model):
 
     class Meta:
         verbose_name = _("giờ làm việc của cơ quan")
-        verbose_name_plural = _("giờ làm việc của cơ quan")
+        verbose_name_plural = pgettext_lazy("plural", "giờ làm việc của cơ quan")
 
     def __str__(self) -> str:
         return f"{self.agency_code}: {self.sessions}"
@@ -82,7 +83,7 @@ class Deadline(models.Model):
     subject = models.CharField(_("đối tượng"), max_length=100, db_index=True)
     agency_code = models.CharField(_("mã cơ quan"), max_length=64, blank=True)
     started_at = models.DateTimeField(_("thời điểm bắt đầu"))
-    term_amount = models.DecimalField(_("thời hạn"), max_digits=9, decimal_places=3)
+    term_amount = models.DecimalField(_("độ dài thời hạn"), max_digits=9, decimal_places=3)
     term_unit = models.CharField(_("đơn vị thời hạn"), max_length=16, choices=TermUnit.choices)
     cutoff = models.CharField(_("quy tắc tiếp nhận muộn"), max_length=16, choices=CutoffMode.choices)
     semantics = models.CharField(
@@ -107,7 +108,7 @@ class Deadline(models.Model):
 
     class Meta:
         verbose_name = _("thời hạn")
-        verbose_name_plural = _("thời hạn")
+        verbose_name_plural = pgettext_lazy("plural", "thời hạn")
         indexes = [models.Index(fields=["state", "due_at"], name="sla_deadline_state_due")]
 
     def __str__(self) -> str:

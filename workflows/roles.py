@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group, Permission
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -52,6 +53,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
 }
 
 
+def role_group_name(role: Role) -> str:
+    """The group's name is its Vietnamese label whatever language the caller runs in, so a sync under
+    English never creates a second set of groups."""
+    with translation.override("vi"):
+        return str(role.label)
+
+
 def role_groups_sync() -> dict[Role, Group]:
     """Create or update one group per role with exactly its permissions (idempotent)."""
     wanted = {p for perms in ROLE_PERMISSIONS.values() for p in perms}
@@ -66,7 +74,7 @@ def role_groups_sync() -> dict[Role, Group]:
         raise LookupError(f"permissions not found (migrations not applied?): {sorted(missing)}")
     groups = {}
     for role, perms in ROLE_PERMISSIONS.items():
-        group, _created = Group.objects.get_or_create(name=str(role.label))
+        group, _created = Group.objects.get_or_create(name=role_group_name(role))
         group.permissions.set([by_name[p] for p in perms])
         groups[role] = group
     return groups

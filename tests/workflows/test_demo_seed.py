@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from procedures.models import Procedure
 from workflows.management.commands.demo_seed import DEMO_PASSWORD, DEMO_USERS
-from workflows.roles import Role
+from workflows.roles import Role, role_group_name
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_demo_seed_is_idempotent_and_creates_a_user_per_role(client):
     for username, role, _name in DEMO_USERS:
         user = get_user_model().objects.get(username=username)
         assert user.check_password(DEMO_PASSWORD)
-        assert user.groups.get().name == str(role.label)
+        assert user.groups.get().name == role_group_name(role)
 
 
 def test_demo_administrator_can_open_the_catalogue_in_the_admin(client):
