@@ -159,6 +159,3 @@ SLA_LAST_YEAR = env.int("SLA_LAST_YEAR", default=2040)
 # Default receipt cut-off mode (domain §2.3: after_close | after_15h | none).
 SLA_DEFAULT_CUTOFF = env.str("SLA_DEFAULT_CUTOFF", default="after_close")
 SLA_CUTOFF_TIME = env.str("SLA_CUTOFF_TIME", default="15:00")
-
-# Demo agency e-ID prefix used in dossier codes (domain §7).
-MOTCUA_AGENCY_EID_PREFIX = env.str("MOTCUA_AGENCY_EID_PREFIX", default="")
