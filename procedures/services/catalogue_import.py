@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -119,6 +119,18 @@ class KindCounts:
     @property
     def changed(self) -> int:
         return self.created + self.updated + self.deleted
+
+
+def _assign_changes(obj: Any, wanted: dict[str, Any]) -> bool:
+    """Set the fields of ``obj`` that differ from ``wanted``; True if any did.
+
+    Comparing before writing is what makes a re-import of the same files report "unchanged" and
+    leave rows untouched (idempotence), while ``bulk_update`` still writes changed rows in one go.
+    """
+    differs = {name: value for name, value in wanted.items() if getattr(obj, name) != value}
+    for name, value in differs.items():
+        setattr(obj, name, value)
+    return bool(differs)
 
 
 @dataclass(slots=True)
@@ -976,10 +988,7 @@ def _write_agencies(plan: ImportPlan, db: _DatabaseState, report: ImportReport) 
         agency = db.agencies[row.code]
         parent_id = db.agencies[row.parent_code].pk if row.parent_code else None
         wanted = {"name": row.name, "level": row.level, "e_id": row.e_id, "parent_id": parent_id}
-        differs = {name: value for name, value in wanted.items() if getattr(agency, name) != value}
-        if differs:
-            for name, value in differs.items():
-                setattr(agency, name, value)
+        if _assign_changes(agency, wanted):
             changed.append(agency)
             if row.code not in created_codes:
                 report.agencies.updated += 1
@@ -1015,10 +1024,7 @@ def _write_procedures(plan: ImportPlan, db: _DatabaseState, report: ImportReport
         if stored_latest is not None and stored_latest > row.effective_from:
             report.procedures.unchanged += 1
             continue
-        differs = {name: value for name, value in wanted.items() if getattr(procedure, name) != value}
-        if differs:
-            for name, value in differs.items():
-                setattr(procedure, name, value)
+        if _assign_changes(procedure, wanted):
             changed.append(procedure)
             report.procedures.updated += 1
         else:
@@ -1071,10 +1077,7 @@ def _write_versions(plan: ImportPlan, db: _DatabaseState, report: ImportReport) 
             )
             new.append(version)
             continue
-        differs = {name: value for name, value in values.items() if getattr(version, name) != value}
-        if differs:
-            for name, value in differs.items():
-                setattr(version, name, value)
+        if _assign_changes(version, values):
             changed.append(version)
             report.versions.updated += 1
         else:
@@ -1121,10 +1124,7 @@ def _write_steps(plan: ImportPlan, db: _DatabaseState, report: ImportReport) -> 
             if step is None:
                 new.append(ProcedureStep(version_id=version_id, step_no=row.step_no, **wanted))
                 continue
-            differs = {name: value for name, value in wanted.items() if getattr(step, name) != value}
-            if differs:
-                for name, value in differs.items():
-                    setattr(step, name, value)
+            if _assign_changes(step, wanted):
                 changed.append(step)
             else:
                 report.steps.unchanged += 1
