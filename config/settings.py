@@ -116,6 +116,17 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # Unit memberships as viewflow queue permissions (workflows.permissions).
+    "workflows.permissions.UnitRoleBackend",
+]
+
+# --- E-mail: console in the demo, SMTP when EMAIL_URL is set (e.g. smtp://user:pass@host:587) ------------
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="motcua <no-reply@motcua.local>")
 
 LOGGING = {
     "version": 1,
@@ -159,3 +170,16 @@ SLA_LAST_YEAR = env.int("SLA_LAST_YEAR", default=2040)
 # Default receipt cut-off mode (domain §2.3: after_close | after_15h | none).
 SLA_DEFAULT_CUTOFF = env.str("SLA_DEFAULT_CUTOFF", default="after_close")
 SLA_CUTOFF_TIME = env.str("SLA_CUTOFF_TIME", default="15:00")
+
+# --- Dossiers (domain.md §7, §2.4) --------------------------------------------------------------------
+# Dossier code prefix; empty = the deciding agency's electronic identifier (its code if it has none).
+DOSSIER_CODE_PREFIX = env.str("DOSSIER_CODE_PREFIX", default="")
+# AA of the TT 04/2025 code (two digits of the system owner's e-ID); empty = legacy <e-ID>-YYMMDD-NNNN.
+DOSSIER_CODE_SYSTEM_DIGITS = env.str("DOSSIER_CODE_SYSTEM_DIGITS", default="")
+# How often beat sweeps SLA states and sends threshold notices (seconds).
+SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=300.0)
+CELERY_BEAT_SCHEDULE["sla-sweep"] = {"task": "workflows.tasks.sla_sweep", "schedule": SLA_SWEEP_SECONDS}
+CELERY_BEAT_SCHEDULE["viewflow-timers"] = {
+    "task": "workflows.tasks.fire_viewflow_timers",
+    "schedule": env.float("VIEWFLOW_TIMERS_SECONDS", default=60.0),
+}

@@ -157,6 +157,8 @@ class ProcedureVersionForm(_StepsCheckedTogether, forms.ModelForm):
             "required_documents",
             "result_documents",
             "legal_basis",
+            "clock_cutoff",
+            "clock_semantics",
         )
 
 
@@ -231,6 +233,7 @@ class ProcedureVersionAdmin(_TermColumns, admin.ModelAdmin):
                     ("committed_term_amount", "committed_term_unit"),
                     ("online_term_amount", "online_term_unit"),
                     "steps_total",
+                    ("clock_cutoff", "clock_semantics"),
                 )
             },
         ),

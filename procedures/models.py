@@ -24,6 +24,7 @@ from django.utils.translation import pgettext_lazy
 
 from procedures.choices import AgencyLevel, OnlineLevel, ProcedureLevel, TermUnit
 from procedures.terms import Term, format_decimal, hours_certainly_exceed, term_certainly_exceeds
+from sla.choices import ClockSemantics, CutoffMode
 
 # Domain §7: national procedure code, e.g. 1.004227. Local suffixes (.H38, .000.00.00.H13) are not part of it.
 NATIONAL_CODE_RE = re.compile(r"^[1-9]\.\d{6}$")
@@ -222,6 +223,25 @@ class ProcedureVersion(models.Model):
         _("kết quả thực hiện"), blank=True, help_text=_("Mỗi dòng một loại giấy tờ kết quả.")
     )
     legal_basis = models.TextField(_("căn cứ pháp lý"), blank=True)
+    clock_cutoff = models.CharField(
+        _("quy tắc tiếp nhận muộn"),
+        max_length=16,
+        choices=CutoffMode.choices,
+        blank=True,
+        help_text=_(
+            "Để trống: theo cấu hình chung (sau giờ làm việc). Thủ tục trả trong ngày (chứng thực, hộ tịch) "
+            "dùng mốc 15 giờ."
+        ),
+    )
+    clock_semantics = models.CharField(
+        _("cách tính khi bổ sung hồ sơ"),
+        max_length=16,
+        choices=ClockSemantics.choices,
+        default=ClockSemantics.PAUSE,
+        help_text=_(
+            "Tạm dừng (mặc định, theo cách tính 766) hoặc tính lại từ đầu khi luật chuyên ngành quy định."
+        ),
+    )
 
     class Meta:
         verbose_name = _("phiên bản thủ tục")

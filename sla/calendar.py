@@ -603,6 +603,36 @@ class WorkingCalendar:
         pb = self._pos(self._local(b, "b"))
         return timedelta(microseconds=pb - pa)
 
+    def subtract_working_time(self, t: datetime, hours: float | Decimal) -> datetime:
+        """The instant ``hours`` of office time before ``t`` (earliest instant at that working position).
+
+        Used for warnings that look back from a due moment — "due within 24 working hours" (sắp đến hạn,
+        domain §2.4) — and for the apology rule (§1.7). O(1) on the cumulative index, like the forward walk.
+        """
+        if Decimal(str(hours)) < 0:
+            raise ValueError("subtract a non-negative amount of working time")
+        p = self._pos(self._local(t, "t")) - _amount_us(hours, 3600 * _MICRO)
+        if p <= 0:
+            raise self._out_of_range("working time before", t)
+        return self._at_pos(p)
+
+    def previous_working_day(self, d: date) -> date:
+        """The last working day strictly before ``d``.
+
+        Domain §1.7 (Decree 61/2018, restated after 1/7/2025): the apology and new appointment (Mẫu 04) must
+        be issued "chậm nhất 01 ngày trước ngày hết hạn" — by the end of the working day before the due date.
+        """
+        i = self._index(_plain_date(d), "date")
+        k = self._cum[i] - 1  # rank of the last working day before index i
+        if k < 0:
+            raise self._out_of_range("working day before", d)
+        return date.fromordinal(self._ord0 + self._wd[k])
+
+    def close_of(self, d: date) -> datetime:
+        """The close of office hours on day ``d`` (local), e.g. 17:00."""
+        self._index(_plain_date(d), "date")
+        return datetime.combine(_plain_date(d), self._close_time, tzinfo=self.tz)
+
     def explain(
         self,
         start: datetime,

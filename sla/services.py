@@ -228,3 +228,54 @@ def deadline_stop(*, deadline: Deadline, at: datetime) -> Deadline:
     deadline.stopped_at = at
     deadline.save()
     return deadline
+
+
+def deadline_moment(deadline: Deadline, fraction: Decimal | float) -> datetime:
+    """The instant at which ``fraction`` of the term is used up, pauses credited like the due moment.
+
+    Sweeps warn at 50% and 75% of a step's allotted time (issue 3); computing the instant with the same
+    facts as the due moment keeps the warnings consistent with the clock through pauses.
+    """
+    pauses, _extensions = _facts(deadline)
+    result = compute_due(
+        calendar_for(deadline.agency_code or None),
+        started_at=deadline.started_at,
+        amount=deadline.term_amount * Decimal(str(fraction)),
+        unit=deadline.term_unit,
+        cutoff=deadline.cutoff,
+        semantics=deadline.semantics,
+        pauses=pauses,
+        extensions=[],
+    )
+    return result.due_at
+
+
+def deadline_warning_at(deadline: Deadline, *, working_hours: Decimal | float = 24) -> datetime:
+    """The instant ``working_hours`` before the due moment (domain §2.4 "sắp đến hạn"), not before start."""
+    cal = calendar_for(deadline.agency_code or None)
+    try:
+        at = cal.subtract_working_time(deadline.due_at, working_hours)
+    except ValueError:
+        return deadline.started_at
+    return max(at, deadline.started_at)
+
+
+def apology_latest_at(*, agency_code: str, due_at: datetime) -> datetime:
+    """The last instant to issue the apology and new appointment (Mẫu 04) for a dossier due at ``due_at``.
+
+    Domain §1.7: "chậm nhất 01 ngày trước ngày hết hạn" — the close of the working day before the due date
+    (§9 Ex 3: due Tue 6/5/2025 → issued by Mon 5/5/2025).
+    """
+    cal = calendar_for(agency_code or None)
+    due_day = due_at.astimezone(cal.tz).date()
+    return cal.close_of(cal.previous_working_day(due_day))
+
+
+def deadline_paused_seconds(deadline: Deadline, *, as_of: datetime) -> int:
+    """Working seconds the clock has been paused, an open pause counted up to ``as_of``."""
+    cal = calendar_for(deadline.agency_code or None)
+    total = 0
+    for p in deadline.pauses.all():
+        end = p.ended_at or max(as_of, p.started_at)
+        total += max(0, int(cal.working_time_between(p.started_at, end).total_seconds()))
+    return total

@@ -1,0 +1,138 @@
+"""Choices of the dossier lifecycle (domain §1.1–§1.2, §2.4)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    """Reception channel; the national code ``KenhThucHien`` is 1 direct, 2 online, 3 postal (domain §1.1)."""
+
+    DIRECT = "direct", _("Trực tiếp")
+    ONLINE = "online", _("Trực tuyến")
+    POSTAL = "postal", _("Bưu chính công ích")
+
+
+CHANNEL_NATIONAL_CODE = {Channel.DIRECT: 1, Channel.ONLINE: 2, Channel.POSTAL: 3}
+
+
+class DossierStatus(models.TextChoices):
+    """Internal states (domain §1.2); ``NATIONAL_STATUS`` maps each to the national code 1–10.
+
+    ``draft`` exists only inside the transaction that creates a dossier at the desk, before its first
+    transition (receive or refuse_receipt), so it is never seen outside.
+    """
+
+    DRAFT = "draft", _("Đang nhập")
+    SUBMITTED = "submitted", _("Mới đăng ký")
+    NOT_RECEIVED = "not_received", _("Không được tiếp nhận")
+    RECEIVED = "received", _("Được tiếp nhận")
+    IN_PROCESS = "in_process", _("Đang xử lý")
+    SUPPLEMENT = "supplement", _("Yêu cầu bổ sung giấy tờ")
+    PAYMENT = "payment", _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    WITHDRAWN = "withdrawn", _("Công dân yêu cầu rút hồ sơ")
+    STOPPED = "stopped", _("Dừng xử lý")
+    DECIDED = "decided", _("Đã xử lý xong")
+    RETURNED = "returned", _("Đã trả kết quả")
+
+
+# Domain §1.2, national synchronisation code ``TrangThaiHoSo``.
+NATIONAL_STATUS: dict[str, int | None] = {
+    DossierStatus.DRAFT: None,
+    DossierStatus.SUBMITTED: 1,
+    DossierStatus.RECEIVED: 2,
+    DossierStatus.NOT_RECEIVED: 3,
+    DossierStatus.IN_PROCESS: 4,
+    DossierStatus.SUPPLEMENT: 5,
+    DossierStatus.PAYMENT: 6,
+    DossierStatus.WITHDRAWN: 7,
+    DossierStatus.STOPPED: 8,
+    DossierStatus.DECIDED: 9,
+    DossierStatus.RETURNED: 10,
+}
+
+# States in which the dossier is being worked on (clock running or paused).
+OPEN_STATUSES = (
+    DossierStatus.RECEIVED,
+    DossierStatus.IN_PROCESS,
+    DossierStatus.SUPPLEMENT,
+    DossierStatus.PAYMENT,
+)
+PAUSED_STATUSES = (DossierStatus.SUPPLEMENT, DossierStatus.PAYMENT)
+# States that count as "finished" for the periodic report (§2.4, §6.3 (7)): result issued or withdrawn.
+FINISHED_STATUSES = (DossierStatus.DECIDED, DossierStatus.RETURNED, DossierStatus.WITHDRAWN)
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("Cá nhân")
+    ORGANISATION = "organisation", _("Tổ chức")
+
+
+class LegalRegime(models.TextChoices):
+    """Domain §0: the one-stop regime changed on 1/7/2025 (Decree 61/2018 → Decree 118/2025)."""
+
+    ND61_2018 = "ND61_2018", _("Nghị định 61/2018/NĐ-CP")
+    ND118_2025 = "ND118_2025", _("Nghị định 118/2025/NĐ-CP")
+
+
+class RefusalKind(models.TextChoices):
+    """Why a dossier was not received (domain §1.3)."""
+
+    SUPPLEMENT = "supplement", _("Cần bổ sung, hoàn thiện trước khi tiếp nhận (Mẫu 02)")
+    COMPETENCE = "competence", _("Không thuộc thẩm quyền (Mẫu 03)")
+
+
+class Decision(models.TextChoices):
+    """Outcome types (domain §1.5): a refusal with reasons is still a result."""
+
+    APPROVED = "approved", _("Có kết quả giải quyết")
+    REFUSED = "refused", _("Văn bản từ chối, nêu rõ lý do")
+
+
+class ResultDelivery(models.TextChoices):
+    """How the result is handed over (domain §1.9)."""
+
+    DIRECT = "direct", _("Trực tiếp tại Bộ phận Một cửa")
+    POSTAL = "postal", _("Qua dịch vụ bưu chính công ích")
+    ONLINE = "online", _("Trực tuyến")
+
+
+class SlaMark(models.TextChoices):
+    """Finished: early / on time / late (domain §2.4); in progress: in time / due soon / overdue / paused."""
+
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Quá hạn")
+    IN_TIME = "in_time", _("Trong hạn")
+    DUE_SOON = "due_soon", _("Sắp đến hạn")
+    OVERDUE = "overdue", _("Quá hạn")
+    PAUSED = "paused", _("Tạm dừng")
+
+
+class Event(models.TextChoices):
+    """Lifecycle events; the names are the ``event`` column of ``dossiers_import`` (README)."""
+
+    SUBMIT = "submit", _("Nộp hồ sơ trực tuyến")
+    RECEIVE = "receive", _("Tiếp nhận hồ sơ")
+    REFUSE_RECEIPT = "refuse_receipt", _("Không tiếp nhận hồ sơ")
+    REQUEST_SUPPLEMENT = "request_supplement", _("Yêu cầu bổ sung hồ sơ")
+    SUPPLEMENT_DONE = "supplement_done", _("Đã bổ sung hồ sơ")
+    REQUEST_PAYMENT = "request_payment", _("Yêu cầu thực hiện nghĩa vụ tài chính")
+    PAYMENT_DONE = "payment_done", _("Đã thực hiện nghĩa vụ tài chính")
+    STEP_DONE = "step_done", _("Hoàn thành bước xử lý")
+    RETURN_STEP = "return_step", _("Trả lại bước trước")
+    STOP = "stop", _("Dừng giải quyết hồ sơ")
+    WITHDRAW = "withdraw", _("Rút hồ sơ")
+    APOLOGIZE = "apologize", _("Xin lỗi và hẹn lại ngày trả kết quả")
+    DECIDE = "decide", _("Có kết quả giải quyết")
+    RETURN_RESULT = "return_result", _("Trả kết quả")
+
+
+class NoticeThreshold(models.TextChoices):
+    """Crossings the sweep notifies once each (issue 3)."""
+
+    HALF = "half", _("Đã dùng 50% thời gian của bước")
+    THREE_QUARTERS = "three_quarters", _("Đã dùng 75% thời gian của bước")
+    DUE_SOON = "due_soon", _("Sắp đến hạn (còn dưới 24 giờ làm việc)")
+    OVERDUE = "overdue", _("Quá hạn")

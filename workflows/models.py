@@ -1,0 +1,510 @@
+"""Dossiers (hồ sơ) and their lifecycle from receipt to result.
+
+Legal basis: domain.md §1 — reception channels (§1.1), the national status codes 1–10 (§1.2), reception and
+refusal (§1.3, Mẫu 01/02/03), transfer and processing through the internal procedure's steps (§1.4–§1.5),
+supplement requests (once, clock paused), the apology and new appointment (§1.7, Mẫu 04, once), withdrawal
+and stop (§1.8, Mẫu 05), the decision and the return of the result (§1.9); dossier codes and applicant
+identifiers per §7.
+
+The lifecycle is a django-fsm state machine on ``Dossier.status`` (protected: only transitions change it).
+The transition methods here change the dossier's own fields; ``workflows.services`` wraps each one with its
+permission check, its clock change in ``sla`` and its audit event in one database transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from procedures.models import Agency, ProcedureVersion
+from sla.models import Deadline
+from workflows.choices import (
+    CHANNEL_NATIONAL_CODE,
+    NATIONAL_STATUS,
+    OPEN_STATUSES,
+    ApplicantKind,
+    Channel,
+    Decision,
+    DossierStatus,
+    Event,
+    LegalRegime,
+    NoticeThreshold,
+    RefusalKind,
+    ResultDelivery,
+    SlaMark,
+)
+from workflows.roles import Role
+
+S = DossierStatus
+
+# Domain §7: số định danh cá nhân — 12 digits, province of registration 001–096, no check digit.
+PERSONAL_ID_RE = re.compile(r"^(0(?:0[1-9]|[1-8]\d|9[0-6]))\d{9}$")
+# Domain §7: mã số thuế — 10 digits, a dependent unit 10 digits + "-" + 3 digits; from 1/7/2025 an
+# individual's tax code is the 12-digit personal ID. Length/charset only: the check digit is [U].
+TAX_CODE_RE = re.compile(r"^(\d{10}(-\d{3})?|\d{12})$")
+
+
+def validate_personal_id(value: str) -> None:
+    if not re.fullmatch(r"\d{12}", value or ""):
+        raise ValidationError(
+            _("Số định danh cá nhân phải gồm đúng 12 chữ số (đã nhập %(n)s ký tự)."),
+            params={"n": len(value or "")},
+            code="personal_id_length",
+        )
+    if not PERSONAL_ID_RE.match(value):
+        raise ValidationError(
+            _("Số định danh cá nhân: 3 chữ số đầu là mã tỉnh nơi đăng ký khai sinh, từ 001 đến 096."),
+            code="personal_id_province",
+        )
+
+
+def validate_tax_code(value: str) -> None:
+    if not TAX_CODE_RE.match(value or ""):
+        raise ValidationError(
+            _("Mã số thuế gồm 10 chữ số, hoặc 10 chữ số-3 chữ số (đơn vị phụ thuộc), hoặc 12 chữ số."),
+            code="tax_code",
+        )
+
+
+class Membership(models.Model):
+    """A staff member holds a role in an agency or unit; it scopes what they may act on (issue 3 part 5)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cán bộ"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("cơ quan, đơn vị"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("phân công cán bộ")
+        verbose_name_plural = pgettext_lazy("plural", "phân công cán bộ")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency", "role"], name="workflows_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.agency.code}"
+
+
+class DossierCodeCounter(models.Model):
+    """Sequence of the day per code prefix (domain §7: ``<e-ID>-YYMMDD-<seq ≥4 digits>``)."""
+
+    prefix = models.CharField(max_length=64)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "day"], name="workflows_code_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.day}: {self.last}"
+
+
+# --- transition conditions: each has a message naming the rule it enforces -------------------------
+
+
+def _has_previous_step(dossier: Dossier) -> bool:
+    step = dossier.current_step
+    return step is not None and step.route_index > 0
+
+
+_has_previous_step.message = _("Đây là bước đầu tiên của quy trình: không có bước trước để trả lại.")
+
+
+def _not_apologized(dossier: Dossier) -> bool:
+    return dossier.apology_at is None
+
+
+_not_apologized.message = _(
+    "Phiếu xin lỗi và hẹn lại ngày trả kết quả chỉ được lập một lần (domain §1.7: hẹn lại một lần)."
+)
+
+
+def _has_current_step(dossier: Dossier) -> bool:
+    return dossier.current_step_id is not None
+
+
+_has_current_step.message = _("Hồ sơ không còn bước xử lý nào đang mở.")
+
+
+def _may(kind: str):
+    """A django-fsm ``permission`` callable: may ``user`` act on ``dossier`` as ``kind`` (desk/step/lead)?"""
+
+    def check(dossier: Dossier, user) -> bool:
+        from workflows.permissions import user_may  # permissions reads Membership, defined in this module
+
+        return user_may(user, dossier, kind)
+
+    check.__name__ = f"may_{kind}"
+    return check
+
+
+DESK, STEP, LEAD, DESK_OR_STEP = _may("desk"), _may("step"), _may("lead"), _may("desk_or_step")
+
+
+class Dossier(ConcurrentTransitionMixin, models.Model):
+    """One dossier: who applied for which procedure version, through which channel, and where it stands.
+
+    ``due_at`` mirrors the legal clock (``sla.Deadline``) and moves with pauses; ``new_due_at`` is the
+    apology's date and never replaces it (domain §1.7: on time is judged against the original appointment).
+    ``revision`` makes every save of a transition optimistic: two officers acting on the same dossier at
+    once — even with a same-state transition such as completing a step — cannot both win.
+    """
+
+    code = models.CharField(_("mã hồ sơ"), max_length=64, unique=True)
+    procedure_version = models.ForeignKey(
+        ProcedureVersion, verbose_name=_("thủ tục (phiên bản áp dụng)"), on_delete=models.PROTECT
+    )
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("cơ quan giải quyết"),
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    reception_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("nơi tiếp nhận"),
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+        null=True,
+        blank=True,
+    )
+    channel = models.CharField(_("kênh nộp"), max_length=8, choices=Channel.choices, default=Channel.DIRECT)
+    legal_regime = models.CharField(
+        _("chế độ pháp lý"), max_length=16, choices=LegalRegime.choices, default=LegalRegime.ND118_2025
+    )
+    status = FSMField(
+        _("trạng thái"), max_length=16, choices=DossierStatus.choices, default=S.DRAFT, protected=True
+    )
+    revision = models.PositiveIntegerField(default=0, editable=False)
+
+    applicant_kind = models.CharField(
+        _("loại người nộp"), max_length=16, choices=ApplicantKind.choices, default=ApplicantKind.PERSON
+    )
+    applicant_name = models.CharField(_("tên tổ chức, cá nhân"), max_length=255)
+    applicant_id_number = models.CharField(
+        _("số định danh cá nhân / mã số thuế"), max_length=16, blank=True, db_index=True
+    )
+    applicant_address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
+    applicant_phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    request_summary = models.TextField(_("nội dung yêu cầu giải quyết"), blank=True)
+    copies = models.PositiveSmallIntegerField(_("số lượng hồ sơ (bộ)"), default=1)
+    documents = models.JSONField(_("thành phần hồ sơ đã nhận"), default=list, blank=True)
+    result_delivery = models.CharField(
+        _("nơi nhận kết quả"), max_length=8, choices=ResultDelivery.choices, default=ResultDelivery.DIRECT
+    )
+
+    submitted_at = models.DateTimeField(_("thời điểm nộp trực tuyến"), null=True, blank=True)
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True, db_index=True)
+    deadline = models.OneToOneField(
+        Deadline,
+        verbose_name=_("thời hạn"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    due_at = models.DateTimeField(_("hẹn trả kết quả"), null=True, blank=True)
+    due_soon_at = models.DateTimeField(_("bắt đầu sắp đến hạn"), null=True, blank=True)
+    new_due_at = models.DateTimeField(_("ngày hẹn lại (Mẫu 04)"), null=True, blank=True)
+    apology_at = models.DateTimeField(_("thời điểm xin lỗi, hẹn lại"), null=True, blank=True)
+    apology_reason = models.TextField(_("lý do chậm"), blank=True)
+    apology_late = models.BooleanField(
+        _("xin lỗi muộn"),
+        default=False,
+        help_text=_("Lập sau ngày làm việc trước ngày hẹn trả (domain §1.7)."),
+    )
+    supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung"), default=0)
+    refused_at = models.DateTimeField(_("thời điểm không tiếp nhận"), null=True, blank=True)
+    refusal_kind = models.CharField(
+        _("lý do không tiếp nhận"), max_length=16, choices=RefusalKind.choices, blank=True
+    )
+    refusal_reason = models.TextField(_("nội dung"), blank=True)
+    decision = models.CharField(_("kết quả"), max_length=16, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("nội dung kết quả / lý do từ chối"), blank=True)
+    stop_reason = models.TextField(_("lý do dừng"), blank=True)
+    finished_at = models.DateTimeField(_("kết thúc xử lý"), null=True, blank=True, db_index=True)
+    returned_at = models.DateTimeField(_("thời điểm trả kết quả"), null=True, blank=True)
+    returned_via = models.CharField(
+        _("hình thức trả kết quả"), max_length=8, choices=ResultDelivery.choices, blank=True
+    )
+    route = models.JSONField(_("quy trình áp dụng"), default=list, blank=True)
+    current_step = models.ForeignKey(
+        "DossierStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = pgettext_lazy("plural", "hồ sơ")
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="workflows_dossier_status_due"),
+            models.Index(fields=["agency", "status"], name="workflows_dossier_agency_st"),
+            models.Index(fields=["status", "due_soon_at"], name="workflows_dossier_due_soon"),
+        ]
+        permissions = [
+            ("receive_dossier", _("Tiếp nhận, trả kết quả hồ sơ")),
+            ("process_dossier", _("Xử lý hồ sơ")),
+            ("supervise_dossier", _("Giám sát hồ sơ")),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    # --- optimistic locking on every save (see class docstring) -------------------------------------
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            self.revision = self._loaded_revision + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "revision", "updated_at"}
+        super().save(*args, **kwargs)
+
+    def _update_initial_state(self) -> None:
+        super()._update_initial_state()
+        self._loaded_revision = self.revision
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
+        return super()._do_update(
+            base_qs.filter(revision=self._loaded_revision),
+            using,
+            pk_val,
+            values,
+            update_fields,
+            forced_update,
+            *args,
+            **kwargs,
+        )
+
+    # --- derived facts ------------------------------------------------------------------------------
+
+    @property
+    def national_status(self) -> int | None:
+        return NATIONAL_STATUS[self.status]
+
+    @property
+    def channel_code(self) -> int:
+        return CHANNEL_NATIONAL_CODE[Channel(self.channel)]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def procedure(self):
+        return self.procedure_version.procedure
+
+    # --- transitions (fields of the dossier only; clock and audit are in workflows.services) ----------
+
+    @transition(field=status, source=S.DRAFT, target=S.SUBMITTED)
+    def submit(self, *, at) -> None:
+        self.submitted_at = at
+
+    @transition(field=status, source=[S.DRAFT, S.SUBMITTED], target=S.RECEIVED, permission=DESK)
+    def receive(self, *, at) -> None:
+        self.received_at = at
+
+    @transition(field=status, source=[S.DRAFT, S.SUBMITTED], target=S.NOT_RECEIVED, permission=DESK)
+    def refuse_receipt(self, *, at, kind: str, reason: str) -> None:
+        self.refused_at = at
+        self.refusal_kind = kind
+        self.refusal_reason = reason
+
+    @transition(field=status, source=[S.RECEIVED, S.IN_PROCESS], target=S.IN_PROCESS, permission=STEP)
+    def step_done(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.IN_PROCESS,
+        target=S.IN_PROCESS,
+        conditions=[_has_previous_step],
+        permission=STEP,
+    )
+    def return_step(self) -> None:
+        pass
+
+    @transition(field=status, source=[S.RECEIVED, S.IN_PROCESS], target=S.SUPPLEMENT, permission=STEP)
+    def request_supplement(self) -> None:
+        self.supplement_count += 1
+
+    @transition(field=status, source=S.SUPPLEMENT, target=S.IN_PROCESS, permission=DESK_OR_STEP)
+    def supplement_done(self) -> None:
+        pass
+
+    @transition(field=status, source=[S.RECEIVED, S.IN_PROCESS], target=S.PAYMENT, permission=STEP)
+    def request_payment(self) -> None:
+        pass
+
+    @transition(field=status, source=S.PAYMENT, target=S.IN_PROCESS, permission=DESK_OR_STEP)
+    def payment_done(self) -> None:
+        pass
+
+    @transition(field=status, source=list(OPEN_STATUSES), target=S.STOPPED, permission=DESK)
+    def stop(self, *, at, reason: str) -> None:
+        self.finished_at = at
+        self.stop_reason = reason
+
+    @transition(field=status, source=[S.SUBMITTED, *OPEN_STATUSES], target=S.WITHDRAWN, permission=DESK)
+    def withdraw(self, *, at) -> None:
+        if self.received_at is not None:
+            self.finished_at = at
+
+    @transition(
+        field=status, source=list(OPEN_STATUSES), target=None, conditions=[_not_apologized], permission=LEAD
+    )
+    def apologize(self, *, at, new_due_at, reason: str, late: bool) -> None:
+        self.apology_at = at
+        self.new_due_at = new_due_at
+        self.apology_reason = reason
+        self.apology_late = late
+
+    @transition(field=status, source=[S.RECEIVED, S.IN_PROCESS], target=S.DECIDED, permission=STEP)
+    def decide(self, *, at, outcome: str, reason: str) -> None:
+        self.finished_at = at
+        self.decision = outcome
+        self.decision_reason = reason
+
+    @transition(field=status, source=S.DECIDED, target=S.RETURNED, permission=DESK)
+    def return_result(self, *, at, via: str) -> None:
+        self.returned_at = at
+        self.returned_via = via
+
+
+class DossierStep(models.Model):
+    """One handover of the dossier to a step of its internal procedure (a row of Phiếu kiểm soát, Mẫu 06).
+
+    A step sent back and taken up again gets a new row, so the control sheet keeps every handover with its
+    own time and its early / on-time / late mark (domain §1.10).
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
+    seq = models.PositiveSmallIntegerField(_("lượt"))
+    route_index = models.PositiveSmallIntegerField()
+    step_no = models.PositiveSmallIntegerField(_("bước số"))
+    name = models.TextField(_("nội dung công việc"))
+    role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
+    unit = models.ForeignKey(
+        Agency, verbose_name=_("đơn vị thực hiện"), on_delete=models.PROTECT, related_name="dossier_steps"
+    )
+    allotted_working_hours = models.DecimalField(
+        _("thời gian (giờ làm việc)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người xử lý"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    owner_name = models.CharField(_("người xử lý"), max_length=150, blank=True)
+    started_at = models.DateTimeField(_("nhận lúc"))
+    deadline = models.OneToOneField(
+        Deadline, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    due_at = models.DateTimeField(_("hạn của bước"), null=True, blank=True)
+    half_at = models.DateTimeField(null=True, blank=True)
+    three_quarters_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("giao lúc"), null=True, blank=True)
+    outcome = models.CharField(_("kết quả"), max_length=16, blank=True)
+    mark = models.CharField(_("đánh giá"), max_length=16, choices=SlaMark.choices, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+
+    class Meta:
+        verbose_name = _("lượt xử lý")
+        verbose_name_plural = _("các lượt xử lý")
+        ordering = ["dossier", "seq"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "seq"], name="workflows_step_unique_seq")]
+        indexes = [
+            models.Index(
+                fields=["half_at"], name="workflows_step_open_half", condition=Q(finished_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} B{self.step_no}: {self.name[:40]}"
+
+
+class AppendOnlyError(RuntimeError):
+    """The audit log is append-only: an event is never changed or deleted."""
+
+
+class DossierEvent(models.Model):
+    """An append-only audit event: who did what to which dossier, when, from which state to which."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField(_("thứ tự"))
+    event = models.CharField(_("sự kiện"), max_length=32, choices=Event.choices)
+    at = models.DateTimeField(_("thời điểm"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người thực hiện"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    actor_name = models.CharField(_("người thực hiện"), max_length=150, blank=True)
+    from_status = models.CharField(_("từ trạng thái"), max_length=16, choices=DossierStatus.choices)
+    to_status = models.CharField(_("sang trạng thái"), max_length=16, choices=DossierStatus.choices)
+    note = models.TextField(_("ghi chú, lý do"), blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    recorded_at = models.DateTimeField(_("ghi nhận lúc"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sự kiện hồ sơ")
+        verbose_name_plural = pgettext_lazy("plural", "sự kiện hồ sơ")
+        ordering = ["dossier", "seq"]
+        constraints = [models.UniqueConstraint(fields=["dossier", "seq"], name="workflows_event_unique_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}#{self.seq} {self.event} {self.at:%d/%m/%Y %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("dossier events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any):
+        raise AppendOnlyError("dossier events are append-only")
+
+
+class SlaNotice(models.Model):
+    """A threshold crossing already notified; the unique constraint makes each crossing notify once."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notices")
+    step_seq = models.PositiveSmallIntegerField(default=0, help_text="0 = the dossier's own clock")
+    threshold = models.CharField(max_length=16, choices=NoticeThreshold.choices)
+    recipients = models.TextField(blank=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("thông báo thời hạn")
+        verbose_name_plural = pgettext_lazy("plural", "thông báo thời hạn")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "step_seq", "threshold"], name="workflows_notice_once_per_crossing"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}/{self.step_seq} {self.threshold}"
