@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format migrate demo worker beat web bench smoke clean
+.PHONY: help install browser run test lint format migrate demo worker beat web bench smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -19,6 +19,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## create .venv and install everything from pyproject.toml
 
+# Browser tests drive Debian's Chromium (Playwright, no browser download); installed once when missing.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser: ## install Debian's Chromium for the browser tests if it is missing
+	@[ -x $(CHROMIUM) ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 migrate: install ## apply database migrations
 	$(PY) manage.py migrate --noinput
 
@@ -28,7 +34,7 @@ demo: migrate ## load the demo province (agencies, catalogue, users)
 run: demo ## install, migrate, load demo data, start web + Celery worker + beat
 	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
-test: install lint ## install and run the whole test suite (lint, contracts, migrations, pytest)
+test: install browser lint ## install and run the whole test suite (lint, contracts, migrations, pytest)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 

@@ -170,6 +170,8 @@ SLA_LAST_YEAR = env.int("SLA_LAST_YEAR", default=2040)
 # Default receipt cut-off mode (domain §2.3: after_close | after_15h | none).
 SLA_DEFAULT_CUTOFF = env.str("SLA_DEFAULT_CUTOFF", default="after_close")
 SLA_CUTOFF_TIME = env.str("SLA_CUTOFF_TIME", default="15:00")
+# Seconds a process reuses a calendar before re-reading the override rows (edits in-process apply at once).
+SLA_CALENDAR_RECHECK_SECONDS = env.float("SLA_CALENDAR_RECHECK_SECONDS", default=5.0)
 
 # --- Dossiers (domain.md §7, §2.4) --------------------------------------------------------------------
 # Dossier code prefix; empty = the deciding agency's electronic identifier (its code if it has none).

@@ -46,6 +46,19 @@ def _fmt(t: datetime, tz) -> str:
     return t.astimezone(tz).strftime("%H:%M %d/%m/%Y")
 
 
+class _Unexplained:
+    """A calendar whose ``explain`` skips the rule trail (same due moment, no loop over the days)."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self._calendar = calendar
+
+    def __getattr__(self, name: str):
+        return getattr(self._calendar, name)
+
+    def explain(self, start, amount, unit, *, cutoff):
+        return self._calendar.add_working_time(start, amount, unit, cutoff=cutoff), []
+
+
 def compute_due(
     calendar: WorkingCalendar,
     *,
@@ -56,9 +69,13 @@ def compute_due(
     semantics: str = "pause",
     pauses: Sequence[PauseFact] = (),
     extensions: Sequence[ExtensionFact] = (),
+    explain: bool = True,
 ) -> DueComputation:
     """Due moment of a clock; an open pause (no ``ended_at``) is not credited until it ends."""
     unit = Unit(unit)
+    if not explain:
+        # Step clocks and warning instants need the moment only; the rule trail loops over days.
+        calendar = _Unexplained(calendar)
     closed = [p for p in pauses if p.ended_at is not None]
     paused_seconds = sum(
         max(0, int(calendar.working_time_between(p.started_at, p.ended_at).total_seconds())) for p in closed

@@ -103,6 +103,9 @@ class Deadline(models.Model):
     paused_seconds = models.BigIntegerField(_("thời gian tạm dừng (giây làm việc)"), default=0)
     stopped_at = models.DateTimeField(_("thời điểm dừng"), null=True, blank=True)
     explanation = models.JSONField(_("diễn giải"), default=list, blank=True)
+    explained = models.BooleanField(
+        default=True, help_text="False for internal clocks (e.g. a step's) that need no rule trail"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

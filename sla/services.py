@@ -10,8 +10,10 @@ rebuilt only when the override rows in scope change.
 from __future__ import annotations
 
 import threading
+import time as _time
 from datetime import datetime, time
 from decimal import Decimal
+from collections.abc import Sequence
 from typing import Protocol
 
 from django.conf import settings
@@ -35,6 +37,10 @@ class AgencyLike(Protocol):
 
 
 _cache: dict[tuple, WorkingCalendar] = {}
+# scope → (monotonic time of the last check, cache key): the override fingerprint is re-read at most every
+# SLA_CALENDAR_RECHECK_SECONDS per process; saving or deleting an override or office hours in this process
+# clears the cache at once (signals in sla.apps), other processes see the change within that interval.
+_checked: dict[tuple, tuple[float, tuple]] = {}
 _lock = threading.Lock()
 
 
@@ -54,11 +60,17 @@ def _cutoff_time() -> time:
 def calendar_for(agency: AgencyLike | str | None = None) -> WorkingCalendar:
     """The working calendar of ``agency`` (an object with ``calendar_scope_codes()``, a code, or None)."""
     scope = _scope_codes(agency)
+    checked = _checked.get(tuple(scope))
+    if checked is not None and _time.monotonic() - checked[0] < settings.SLA_CALENDAR_RECHECK_SECONDS:
+        cal = _cache.get(checked[1])
+        if cal is not None:
+            return cal
     overrides_qs = CalendarOverride.objects.filter(agency_code__in=["", *scope])
     fingerprint = overrides_qs.aggregate(n=Count("id"), last=Max("id"), changed=Max("updated_at"))
     hours = {o.agency_code: o.sessions for o in OfficeHours.objects.filter(agency_code__in=scope)}
     sessions_spec = next((hours[c] for c in reversed(scope) if c in hours), None)
     key = (tuple(scope), tuple(sorted(fingerprint.items())), sessions_spec)
+    _checked[tuple(scope)] = (_time.monotonic(), key)
     cal = _cache.get(key)
     if cal is not None:
         return cal
@@ -79,8 +91,9 @@ def calendar_for(agency: AgencyLike | str | None = None) -> WorkingCalendar:
     return cal
 
 
-def calendar_cache_clear() -> None:
+def calendar_cache_clear(**_signal_kwargs) -> None:
     _cache.clear()
+    _checked.clear()
 
 
 def _facts(deadline: Deadline) -> tuple[list[PauseFact], list[ExtensionFact]]:
@@ -107,6 +120,7 @@ def _recompute(deadline: Deadline) -> DueComputation:
         semantics=deadline.semantics,
         pauses=pauses,
         extensions=extensions,
+        explain=deadline.explained,
     )
     deadline.due_at = result.due_at
     deadline.paused_seconds = result.paused_seconds
@@ -132,6 +146,7 @@ def deadline_start(
     cutoff: Cutoff | str | None = None,
     agency_code: str = "",
     semantics: str = ClockSemantics.PAUSE,
+    explain: bool = True,
 ) -> Deadline:
     """Start a clock at the receipt of a complete dossier (domain §2.1 "kể từ ngày nhận đủ hồ sơ hợp lệ")."""
     deadline = Deadline(
@@ -143,6 +158,7 @@ def deadline_start(
         cutoff=Cutoff(cutoff or settings.SLA_DEFAULT_CUTOFF).value,
         semantics=ClockSemantics(semantics).value,
         due_at=started_at,
+        explained=explain,
     )
     _recompute(deadline)
     deadline.save()
@@ -230,24 +246,27 @@ def deadline_stop(*, deadline: Deadline, at: datetime) -> Deadline:
     return deadline
 
 
-def deadline_moment(deadline: Deadline, fraction: Decimal | float) -> datetime:
-    """The instant at which ``fraction`` of the term is used up, pauses credited like the due moment.
+def deadline_moments(deadline: Deadline, fractions: Sequence[Decimal | float]) -> list[datetime]:
+    """The instants at which each of ``fractions`` of the term is used up, pauses credited like the due.
 
-    Sweeps warn at 50% and 75% of a step's allotted time (issue 3); computing the instant with the same
+    Sweeps warn at 50% and 75% of a step's allotted time (issue 3); computing the instants with the same
     facts as the due moment keeps the warnings consistent with the clock through pauses.
     """
     pauses, _extensions = _facts(deadline)
-    result = compute_due(
-        calendar_for(deadline.agency_code or None),
-        started_at=deadline.started_at,
-        amount=deadline.term_amount * Decimal(str(fraction)),
-        unit=deadline.term_unit,
-        cutoff=deadline.cutoff,
-        semantics=deadline.semantics,
-        pauses=pauses,
-        extensions=[],
-    )
-    return result.due_at
+    cal = calendar_for(deadline.agency_code or None)
+    return [
+        compute_due(
+            cal,
+            started_at=deadline.started_at,
+            amount=deadline.term_amount * Decimal(str(fraction)),
+            unit=deadline.term_unit,
+            cutoff=deadline.cutoff,
+            semantics=deadline.semantics,
+            pauses=pauses,
+            explain=False,
+        ).due_at
+        for fraction in fractions
+    ]
 
 
 def deadline_warning_at(deadline: Deadline, *, working_hours: Decimal | float = 24) -> datetime:

@@ -136,3 +136,13 @@ class NoticeThreshold(models.TextChoices):
     THREE_QUARTERS = "three_quarters", _("Đã dùng 75% thời gian của bước")
     DUE_SOON = "due_soon", _("Sắp đến hạn (còn dưới 24 giờ làm việc)")
     OVERDUE = "overdue", _("Quá hạn")
+
+
+class StepOutcome(models.TextChoices):
+    """How a handover ended (a row of the Phiếu kiểm soát)."""
+
+    DONE = "done", _("Hoàn thành")
+    RETURNED = "returned", _("Trả lại bước trước")
+    BY_DECISION = "by_decision", _("Hoàn thành khi ghi nhận kết quả")
+    STOPPED = "stopped", _("Dừng xử lý")
+    WITHDRAWN = "withdrawn", _("Rút hồ sơ")

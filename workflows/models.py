@@ -22,7 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
 
 from procedures.models import Agency, ProcedureVersion
 from sla.models import Deadline
@@ -40,6 +40,7 @@ from workflows.choices import (
     RefusalKind,
     ResultDelivery,
     SlaMark,
+    StepOutcome,
 )
 from workflows.roles import Role
 
@@ -284,7 +285,7 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         self._loaded_revision = self.revision
 
     def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
-        return super()._do_update(
+        updated = super()._do_update(
             base_qs.filter(revision=self._loaded_revision),
             using,
             pk_val,
@@ -294,6 +295,9 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
             *args,
             **kwargs,
         )
+        if not updated and base_qs.filter(pk=pk_val).using(using).exists():
+            raise ConcurrentTransition("the dossier was changed since it was loaded (revision mismatch)")
+        return updated
 
     # --- derived facts ------------------------------------------------------------------------------
 
@@ -426,7 +430,7 @@ class DossierStep(models.Model):
     half_at = models.DateTimeField(null=True, blank=True)
     three_quarters_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("giao lúc"), null=True, blank=True)
-    outcome = models.CharField(_("kết quả"), max_length=16, blank=True)
+    outcome = models.CharField(_("kết quả"), max_length=16, choices=StepOutcome.choices, blank=True)
     mark = models.CharField(_("đánh giá"), max_length=16, choices=SlaMark.choices, blank=True)
     note = models.TextField(_("ghi chú"), blank=True)
 

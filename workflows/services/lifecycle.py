@@ -33,7 +33,7 @@ from sla.choices import DeadlineState, PauseReason
 from sla.services import (
     apology_latest_at,
     calendar_for,
-    deadline_moment,
+    deadline_moments,
     deadline_pause,
     deadline_resume,
     deadline_start,
@@ -185,8 +185,7 @@ def _refresh_step_due(step: DossierStep) -> None:
     if step.deadline is None:
         return
     step.due_at = step.deadline.due_at
-    step.half_at = deadline_moment(step.deadline, Decimal("0.5"))
-    step.three_quarters_at = deadline_moment(step.deadline, Decimal("0.75"))
+    step.half_at, step.three_quarters_at = deadline_moments(step.deadline, (Decimal("0.5"), Decimal("0.75")))
 
 
 def _open_step(
@@ -216,6 +215,7 @@ def _open_step(
             unit=Unit.WORKING_HOURS,
             cutoff=_cutoff(dossier.procedure_version),
             agency_code=unit.code,
+            explain=False,
         )
         _refresh_step_due(step)
     step.save()
@@ -313,7 +313,7 @@ def _save(dossier: Dossier) -> None:
 
 def _locked(dossier: Dossier, expected_revision: int | None) -> Dossier:
     locked = (
-        Dossier.objects.select_for_update()
+        Dossier.objects.select_for_update(of=("self",))
         .select_related("procedure_version__procedure", "deadline", "current_step__deadline", "agency")
         .get(pk=dossier.pk)
     )
@@ -945,7 +945,7 @@ def dossier_decide(
             completed.append(step.step_no)
             for index in range(step.route_index + 1, len(locked.route)):
                 closing = _open_step(locked, index, at)
-                _close_step(closing, at, user=None, actor="", outcome="completed_by_decision")
+                _close_step(closing, at, user=None, actor="", outcome="by_decision")
                 completed.append(closing.step_no)
             locked.current_step = None
         _stop_clocks(locked, at)
