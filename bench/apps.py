@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class BenchConfig(AppConfig):
-    """Holds the bare viewflow flow of ``bench/lifecycle.py``'s baseline; installed only by ``bench.settings``."""
+    """The bare viewflow flow of ``bench/lifecycle.py``; installed only by ``bench.settings``."""
 
     name = "bench"
     label = "bench"

@@ -1,4 +1,4 @@
-"""A bare viewflow five-step flow: the baseline of ``bench/lifecycle.py`` (no lifecycle, no clock, no audit)."""
+"""A bare viewflow five-step flow: the baseline of ``bench/lifecycle.py`` (no lifecycle, clock, audit)."""
 
 from __future__ import annotations
 

@@ -1,16 +1,46 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from viewflow.contrib.auth import AuthViewset
+from viewflow.urls import Application, Site, route
+from viewflow.workflow.flow import FlowAppViewset
 
 from config import views
+from workflows.flows import DossierFlow
+from workflows.urls import urlpatterns as desk_urlpatterns
+from workflows.views.desk import home
 
 admin.site.site_header = _("motcua — Hệ thống giải quyết thủ tục hành chính một cửa")
 admin.site.site_title = _("motcua")
 admin.site.index_title = _("Quản trị danh mục và lịch làm việc")
 
+
+class DeskApplication(Application):
+    """The desk's own pages (receive, online queue, dossier page, slips) in viewflow's Material UI menu."""
+
+    title = _("Hồ sơ")
+    icon = "folder_open"
+    app_name = "workflows"
+    menu_template_name = "workflows/includes/desk_menu.html"
+    urlpatterns = desk_urlpatterns
+
+
+class MotcuaSite(Site):
+    """viewflow's Material UI: the flow app (inbox, queue, archive) and the desk's pages.
+
+    The desk is routed at the root so its addresses stay short (/ho-so/…); the flow app gets /<app name>/.
+    """
+
+    desk_path = route("", DeskApplication())
+
+
+site = MotcuaSite(title=_("Một cửa"), viewsets=[FlowAppViewset(DossierFlow, icon="assignment")])
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("", views.home, name="home"),
+    path("accounts/", AuthViewset(with_profile_view=False, allow_password_change=False).urls),
+    path("", home, name="home"),
+    path("", site.urls),
 ]

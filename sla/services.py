@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import threading
 import time as _time
+from collections.abc import Sequence
 from datetime import datetime, time
 from decimal import Decimal
-from collections.abc import Sequence
 from typing import Protocol
 
 from django.conf import settings

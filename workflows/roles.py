@@ -1,8 +1,9 @@
 """Staff roles of a one-stop desk and the deciding units (domain §1.3–1.5).
 
 A role is a Django group, so a province assigns people to roles in the admin. The permissions
-below are the catalogue/calendar rights each role needs today; dossier rights join them when the
-lifecycle lands.
+below are the catalogue/calendar rights each role needs, plus the dossier rights: every staff role may
+open viewflow's inbox/queue (``view_dossierprocess``, checked by viewflow's ``has_view_permission``) and
+view dossiers; which dossiers and which actions is decided per unit by ``workflows.permissions``.
 """
 
 from __future__ import annotations
@@ -43,13 +44,30 @@ _MANAGE_CATALOGUE = [
     for action in ("add", "change", "delete", "view")
 ]
 
+# viewflow shows the flow app (inbox, queue, archive) to users with "view" on the process class.
+_VIEW_DOSSIERS = [
+    "workflows.view_dossierprocess",
+    "workflows.view_dossier",
+    "workflows.view_dossierevent",
+]
+_PROCESS = [*_VIEW_DOSSIERS, "workflows.process_dossier"]
+
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.DESK_OFFICER: _VIEW_CATALOGUE,
-    Role.SPECIALIST: _VIEW_CATALOGUE,
-    Role.HEAD_OF_UNIT: _VIEW_CATALOGUE,
-    Role.DIRECTOR: _VIEW_CATALOGUE,
-    Role.SUPERVISOR: [*_VIEW_CATALOGUE, "sla.view_deadline"],
-    Role.ADMINISTRATOR: [*_MANAGE_CATALOGUE, "sla.view_deadline"],
+    Role.DESK_OFFICER: [*_VIEW_CATALOGUE, *_VIEW_DOSSIERS, "workflows.receive_dossier"],
+    Role.SPECIALIST: [*_VIEW_CATALOGUE, *_PROCESS],
+    Role.HEAD_OF_UNIT: [*_VIEW_CATALOGUE, *_PROCESS],
+    Role.DIRECTOR: [*_VIEW_CATALOGUE, *_PROCESS, "workflows.supervise_dossier"],
+    Role.SUPERVISOR: [*_VIEW_CATALOGUE, *_VIEW_DOSSIERS, "sla.view_deadline", "workflows.supervise_dossier"],
+    Role.ADMINISTRATOR: [
+        *_MANAGE_CATALOGUE,
+        *_VIEW_DOSSIERS,
+        "sla.view_deadline",
+        "workflows.supervise_dossier",
+        "workflows.view_membership",
+        "workflows.add_membership",
+        "workflows.change_membership",
+        "workflows.delete_membership",
+    ],
 }
 
 
@@ -60,8 +78,29 @@ def role_group_name(role: Role) -> str:
         return str(role.label)
 
 
+def _proxy_permissions_ensure() -> None:
+    """Create the permissions of the viewflow process proxy when no migration declares the proxy.
+
+    ``workflows.flows.DossierProcess`` is a proxy model defined with the flow, outside the migrations, so
+    Django's post-migrate hook never creates its permissions; viewflow still checks ``view_dossierprocess``
+    to show the inbox. Creating them here is idempotent and harmless once a migration declares the proxy.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from workflows.flows import DossierProcess
+
+    ct = ContentType.objects.get_for_model(DossierProcess, for_concrete_model=False)
+    for action in ("view", "manage"):
+        Permission.objects.get_or_create(
+            content_type=ct,
+            codename=f"{action}_dossierprocess",
+            defaults={"name": f"Can {action} {DossierProcess._meta.verbose_name_raw}"},
+        )
+
+
 def role_groups_sync() -> dict[Role, Group]:
     """Create or update one group per role with exactly its permissions (idempotent)."""
+    _proxy_permissions_ensure()
     wanted = {p for perms in ROLE_PERMISSIONS.values() for p in perms}
     by_name = {
         f"{p.content_type.app_label}.{p.codename}": p

@@ -9,6 +9,7 @@ the events written, and viewflow holds at most one open task, matching the curre
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -114,7 +115,7 @@ def test_parallel_processes_never_lose_or_break_a_transition():
         d = Dossier.objects.get(code=code)
         events = list(d.events.order_by("seq"))
         assert [e.seq for e in events] == list(range(1, len(events) + 1))
-        for before, after in zip(events, events[1:], strict=False):
+        for before, after in itertools.pairwise(events):
             assert after.from_status == before.to_status, f"{code}: broken chain at #{after.seq}"
         assert events[-1].to_status == d.status
         assert d.steps.filter(finished_at__isnull=True).count() <= 1
