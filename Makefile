@@ -28,8 +28,9 @@ browser: ## install Debian's Chromium for the browser tests if it is missing
 migrate: install ## apply database migrations
 	$(PY) manage.py migrate --noinput
 
-demo: migrate ## load the demo province (agencies, catalogue, users)
+demo: migrate ## load the demo province (agencies, catalogue, users, ~300 dossiers in every state)
 	$(PY) manage.py demo_seed
+	$(PY) manage.py demo_dossiers
 
 run: demo ## install, migrate, load demo data, start web + Celery worker + beat
 	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
@@ -47,8 +48,9 @@ format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install ## calendar benchmark: ours vs holidays.get_nth_working_day
+bench: install ## benchmarks: calendar vs holidays; dossier lifecycle vs a bare viewflow flow
 	$(PY) bench/calendar.py
+	$(PY) bench/lifecycle.py --n 100 --repeat 2
 
 smoke: install ## boot the service as `make run` does (fresh data dir), check /healthz + worker heartbeat, stop
 	scripts/smoke.sh

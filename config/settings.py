@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "django_fsm",
+    "django_filters",
     "sla",
     "procedures",
     "workflows",
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # viewflow's Material UI reads the current site/application from the request.
+    "viewflow.middleware.SiteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

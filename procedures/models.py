@@ -238,6 +238,7 @@ class ProcedureVersion(models.Model):
         max_length=16,
         choices=ClockSemantics.choices,
         default=ClockSemantics.PAUSE,
+        blank=True,
         help_text=_(
             "Tạm dừng (mặc định, theo cách tính 766) hoặc tính lại từ đầu khi luật chuyên ngành quy định."
         ),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Boot the service exactly as `make run` does — migrate, demo_seed, web + worker + beat — in a fresh
+# Boot the service exactly as `make run` does — migrate, demo data, web + worker + beat — in a fresh
 # data directory on a free port, and prove that the web app answers /healthz and that beat schedules
 # and the worker executes a task (a heartbeat newer than the boot). Bounded: gives up after 120 s.
 set -euo pipefail
@@ -11,6 +11,7 @@ PORT=${SMOKE_PORT:-$(.venv/bin/python -c 'import socket;s=socket.socket();s.bind
 
 .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python manage.py demo_seed >/dev/null
+.venv/bin/python manage.py demo_dossiers >/dev/null
 HOST=127.0.0.1 PORT=$PORT setsid scripts/run.sh >"$MOTCUA_VAR_DIR/run.log" 2>&1 &
 runner=$!
 cleanup() {

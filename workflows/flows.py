@@ -27,6 +27,12 @@ from workflows.permissions import unit_permission
 from workflows.roles import Role
 from workflows.views import tasks as task_views
 
+# Inbox and queue rows show the dossier, not only "#process/task".
+TASK_SUMMARY = (
+    "{{ process.artifact.code }} — {{ process.artifact.procedure_version.procedure.code }} — "
+    "{{ process.artifact.applicant_name }}"
+)
+
 WORK = "work"
 DECIDE = "decide"
 DELIVER = "deliver"
@@ -100,7 +106,7 @@ class DossierFlow(flow.Flow):
 
     work = (
         flow.View(task_views.StepTaskView.as_view())
-        .Annotation(title=_("Xử lý bước của quy trình"))
+        .Annotation(title=_("Xử lý bước của quy trình"), summary_template=TASK_SUMMARY)
         .Permission(_work_permission)
         .Assign(this.work_owner)
         .onCreate(this.remember_step)
@@ -109,14 +115,14 @@ class DossierFlow(flow.Flow):
 
     decide = (
         flow.View(task_views.StepTaskView.as_view())
-        .Annotation(title=_("Ghi nhận kết quả giải quyết"))
+        .Annotation(title=_("Ghi nhận kết quả giải quyết"), summary_template=TASK_SUMMARY)
         .Permission(_decide_permission)
         .Next(this.route)
     )
 
     deliver = (
         flow.View(task_views.DeliverTaskView.as_view())
-        .Annotation(title=_("Trả kết quả"))
+        .Annotation(title=_("Trả kết quả"), summary_template=TASK_SUMMARY)
         .Permission(_deliver_permission)
         .Next(this.end)
     )

@@ -29,7 +29,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from procedures.models import Agency, Procedure, ProcedureVersion
 from procedures.selectors import version_in_force
 from sla.calendar import Unit
-from sla.choices import DeadlineState, PauseReason
+from sla.choices import ClockSemantics, DeadlineState, PauseReason
 from sla.services import (
     apology_latest_at,
     calendar_for,
@@ -481,7 +481,7 @@ def _receive(dossier: Dossier, at: datetime) -> dict[str, Any]:
         unit=term.unit,
         cutoff=_cutoff(version),
         agency_code=dossier.agency.code,
-        semantics=version.clock_semantics,
+        semantics=version.clock_semantics or ClockSemantics.PAUSE,
     )
     _refresh_due(dossier)
     dossier.route = route_for_version(version)

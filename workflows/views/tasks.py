@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from workflows.choices import Decision, DossierStatus, ResultDelivery
+from workflows.choices import NATIONAL_STATUS, Decision, DossierStatus, ResultDelivery, SlaMark
 from workflows.selectors import dossier_sla_state
 from workflows.services import lifecycle as svc
 
@@ -118,6 +118,33 @@ def available_actions(dossier, actions: dict[str, tuple]) -> list[str]:
     return names
 
 
+# Actions whose form carries a reason/note textarea, and those where the rule requires one.
+REASON_ACTIONS = {
+    "step_done",
+    "return_step",
+    "request_supplement",
+    "supplement_done",
+    "request_payment",
+    "payment_done",
+    "apologize",
+    "decide",
+}
+REASON_REQUIRED = {"return_step", "request_supplement", "apologize"}
+
+
+def step_sla_state(step, dossier_state: str | None, now: datetime) -> str | None:
+    """The current step's colour: its own due moment and 75% mark come from the service, never from here."""
+    if step is None or step.due_at is None:
+        return None
+    if dossier_state == SlaMark.PAUSED:
+        return SlaMark.PAUSED
+    if now > step.due_at:
+        return SlaMark.OVERDUE
+    if step.three_quarters_at is not None and now >= step.three_quarters_at:
+        return SlaMark.DUE_SOON
+    return SlaMark.IN_TIME
+
+
 class _TaskView(View):
     actions: dict[str, tuple] = {}
     template_name = "workflows/task.html"
@@ -128,12 +155,22 @@ class _TaskView(View):
     def context(self, request: HttpRequest, form: ActionForm | None = None) -> dict:
         dossier = self.dossier(request)
         names = available_actions(dossier, self.actions)
+        now = timezone.now()
+        sla_state = dossier_sla_state(dossier, now)
+        step = dossier.current_step if self.actions is STEP_ACTIONS else None
         return {
             "dossier": dossier,
-            "step": dossier.current_step,
-            "sla_state": dossier_sla_state(dossier, timezone.now()),
+            "step": step,
+            "sla_state": sla_state,
+            "step_state": step_sla_state(step, sla_state, now),
+            "national_status": NATIONAL_STATUS.get(dossier.status),
             "actions": [(name, self.actions[name][0]) for name in names],
+            "revision": dossier.revision,
             "form": form or ActionForm(initial={"revision": dossier.revision}),
+            "outcome_choices": Decision.choices,
+            "via_choices": ResultDelivery.choices,
+            "reason_actions": REASON_ACTIONS,
+            "reason_required": REASON_REQUIRED,
             "viewset": request.resolver_match.flow_viewset,
         }
 

@@ -40,6 +40,8 @@ DEMO_MEMBERSHIPS: list[tuple[str, Role, str]] = [
     ("truongphong", Role.HEAD_OF_UNIT, "DEMO-XA-A"),
     ("truongphong", Role.HEAD_OF_UNIT, "DEMO-XA-B"),
     ("truongphong", Role.HEAD_OF_UNIT, "DEMO-BKHCN"),
+    # The decide task of a procedure decided by the province is offered to a head of unit there.
+    ("truongphong", Role.HEAD_OF_UNIT, "DEMO-UBND"),
     ("giamdoc", Role.DIRECTOR, "DEMO-SKHCN"),
     ("giamdoc", Role.DIRECTOR, "DEMO-UBND"),
     ("giamdoc", Role.DIRECTOR, "DEMO-BKHCN"),
@@ -58,12 +60,13 @@ def demo_users_seed(password: str = DEMO_PASSWORD) -> dict[str, object]:
     User = get_user_model()
     users = {}
     for username, role, full_name in DEMO_USERS:
-        first, _sep, last = full_name.rpartition(" ")
-        user, created = User.objects.get_or_create(
-            username=username, defaults={"first_name": last, "last_name": first}
-        )
+        user, created = User.objects.get_or_create(username=username)
         if created:
             user.set_password(password)
+        # Vietnamese names read family name first: the whole name is the display name (get_full_name).
+        user.first_name, user.last_name = full_name, ""
+        # Demo addresses so the SLA sweep's notices show up in the console e-mail backend.
+        user.email = user.email or f"{username}@demo.motcua.local"
         user.is_staff = True
         user.is_superuser = role is Role.ADMINISTRATOR
         user.save()
@@ -87,7 +90,5 @@ class Command(BaseCommand):
         demo_users_seed(opts["password"])
         self.stdout.write("demo users (password for all: {}):".format(opts["password"]))
         for username, role, _name in DEMO_USERS:
-            where = ", ".join(
-                f"{r.label}@{code}" for u, r, code in DEMO_MEMBERSHIPS if u == username
-            )
+            where = ", ".join(code for u, _r, code in DEMO_MEMBERSHIPS if u == username)
             self.stdout.write(f"  {username:<12} {role.label}" + (f" — {where}" if where else ""))
