@@ -183,6 +183,10 @@ DOSSIER_CODE_PREFIX = env.str("DOSSIER_CODE_PREFIX", default="")
 DOSSIER_CODE_SYSTEM_DIGITS = env.str("DOSSIER_CODE_SYSTEM_DIGITS", default="")
 # How often beat sweeps SLA states and sends threshold notices (seconds).
 SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=300.0)
+# Most notices one sweep sends (the oldest crossings first; the rest wait for the next run).
+SLA_SWEEP_MAX_NOTICES = env.int("SLA_SWEEP_MAX_NOTICES", default=2000)
+# A claim left by a crashed worker is released (and retried) after this many seconds.
+SLA_SWEEP_STALE_CLAIM_SECONDS = env.int("SLA_SWEEP_STALE_CLAIM_SECONDS", default=1800)
 CELERY_BEAT_SCHEDULE["sla-sweep"] = {"task": "workflows.tasks.sla_sweep", "schedule": SLA_SWEEP_SECONDS}
 CELERY_BEAT_SCHEDULE["viewflow-timers"] = {
     "task": "workflows.tasks.fire_viewflow_timers",
