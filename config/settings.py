@@ -192,3 +192,29 @@ CELERY_BEAT_SCHEDULE["viewflow-timers"] = {
     "task": "workflows.tasks.fire_viewflow_timers",
     "schedule": env.float("VIEWFLOW_TIMERS_SECONDS", default=60.0),
 }
+
+# --- Indicators, reports, Prometheus (domain.md §2.4, §3–§6; issue 4) ---------------------------------
+# Handling deadline of a complaint/recommendation (PAKN), in working days (766 indicator 5.2 [U]).
+COMPLAINT_HANDLING_WORKING_DAYS = env.int("COMPLAINT_HANDLING_WORKING_DAYS", default=15)
+# 766 full-score targets in percent, overriding the defaults of metrics/indicators.py, e.g. "3.5b=80,3.6=80";
+# 0 = linear scoring (max × ratio) for that indicator.
+QD766_TARGETS = {k: float(v) for k, v in env.dict("QD766_TARGETS", default={}).items()}
+# Multiply 766 indicator 3.3 by the sync ratio (indicator 1.4) as the portal does (domain §3.2); off = 1.0.
+QD766_ONLINE_SHARE_TIMES_SYNC = env.bool("QD766_ONLINE_SHARE_TIMES_SYNC", default=True)
+# Time-reduction target (percent below the statutory term) by year when an agency sets none (domain §5).
+TIME_REDUCTION_TARGETS = {
+    int(k): float(v)
+    for k, v in env.dict("TIME_REDUCTION_TARGETS", default={}).items()
+}
+TIME_REDUCTION_DEFAULT_TARGET = env.float("TIME_REDUCTION_DEFAULT_TARGET", default=30.0)
+# Bearer token Prometheus must send to /metrics; empty = /metrics answers loopback clients only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Agency level used as the `agency` label of business gauges (bounded cardinality): province | department
+# | unit | commune — a dossier is counted under its deciding agency's ancestor at this level (or itself).
+METRICS_AGENCY_LEVEL = env.str("METRICS_AGENCY_LEVEL", default="department")
+# How often beat refreshes the rollups of the current month (in-progress figures move with the clock).
+METRICS_REFRESH_SECONDS = env.float("METRICS_REFRESH_SECONDS", default=600.0)
+CELERY_BEAT_SCHEDULE["metrics-refresh"] = {
+    "task": "metrics.tasks.rollups_refresh_current",
+    "schedule": METRICS_REFRESH_SECONDS,
+}

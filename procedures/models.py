@@ -209,6 +209,38 @@ class ProcedureVersion(models.Model):
         default=False,
         help_text=_("Nộp, thanh toán, xử lý và trả kết quả điện tử hoàn toàn trực tuyến (domain §3.1)."),
     )
+    paper_result_required = models.BooleanField(
+        _("kết quả phải cấp bản giấy"),
+        default=False,
+        help_text=_(
+            "Thủ tục có kết quả bằng giấy: hồ sơ trực tuyến chỉ được tính (766 chỉ số 3.3, 4.1, 4.2) "
+            "khi có mã và tệp kết quả điện tử."
+        ),
+    )
+    for_citizens = models.BooleanField(
+        _("đối tượng là công dân"),
+        default=True,
+        help_text=_("Mẫu số của 766 chỉ số 4.5a: TTHC có đối tượng thực hiện là công dân."),
+    )
+    publication_decision = models.CharField(_("quyết định công bố"), max_length=64, blank=True)
+    publication_decision_date = models.DateField(_("ngày quyết định công bố"), null=True, blank=True)
+    legal_basis_effective_date = models.DateField(
+        _("ngày có hiệu lực của văn bản quy định"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "766 chỉ số 1.1: công bố đúng hạn khi quyết định ban hành trước ngày này "
+            "(5 ngày làm việc với tỉnh)."
+        ),
+    )
+    publicized_on = models.DateField(
+        _("ngày công khai trên CSDLQG"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "766 chỉ số 1.2: công khai đúng hạn khi không muộn hơn ngày quyết định + 5 ngày làm việc (tỉnh)."
+        ),
+    )
     fees_vnd = models.PositiveBigIntegerField(
         _("phí, lệ phí (đồng)"),
         null=True,

@@ -127,6 +127,61 @@ class Event(models.TextChoices):
     APOLOGIZE = "apologize", _("Xin lỗi và hẹn lại ngày trả kết quả")
     DECIDE = "decide", _("Có kết quả giải quyết")
     RETURN_RESULT = "return_result", _("Trả kết quả")
+    # Facts the indicators need (domain §3.2, §4.2–§4.3); they never change the status.
+    E_RESULT = "e_result", _("Cấp kết quả điện tử")
+    DIGITISED = "digitised", _("Số hóa, tái sử dụng thành phần hồ sơ")
+    VNEID = "vneid", _("Tài khoản xác thực VNeID")
+    FEE = "fee", _("Phí, lệ phí và thanh toán")
+    SYNC = "sync", _("Đồng bộ lên Cổng DVCQG")
+    RATE = "rate", _("Đánh giá của người dân")
+    COMPLAINT = "complaint", _("Phản ánh, kiến nghị")
+    COMPLAINT_DONE = "complaint_done", _("Đã xử lý phản ánh, kiến nghị")
+
+
+FACT_EVENTS = frozenset(
+    {
+        Event.E_RESULT,
+        Event.DIGITISED,
+        Event.VNEID,
+        Event.FEE,
+        Event.SYNC,
+        Event.RATE,
+        Event.COMPLAINT,
+        Event.COMPLAINT_DONE,
+    }
+)
+
+
+class DigitisedFlag(models.TextChoices):
+    """What was digitised or reused in a dossier (766 group 4; portal field names in brackets)."""
+
+    ATTACHMENTS = "attachments", _("Thành phần hồ sơ có tệp số hóa (HoSoCoThanhPhanSoHoa)")
+    REUSED = "reused", _("Có thành phần tái sử dụng dữ liệu số hóa (DuocSoHoa)")
+    DATA_STORE = "data_store", _("Có thành phần lấy từ Kho dữ liệu của công dân (DuocLayTuKhoDMQG)")
+    RESULT_IN_STORE = "result_in_store", _("Kết quả điện tử đã đồng bộ vào Kho dữ liệu")
+
+
+class OnlinePayment(models.IntegerChoices):
+    """``DuocThanhToanTrucTuyen`` (domain §4.3): 0 not paid online, 1/2 paid online."""
+
+    NO = 0, _("Không thanh toán trực tuyến")
+    PORTAL = 1, _("Thanh toán trực tuyến qua Cổng DVCQG")
+    OTHER = 2, _("Thanh toán trực tuyến qua kênh khác")
+
+
+class Rating(models.TextChoices):
+    """The citizen's overall judgement of the handling (766 5.4 counts the dislikes)."""
+
+    LIKE = "like", _("Hài lòng")
+    DISLIKE = "dislike", _("Không hài lòng")
+
+
+class ComplaintKind(models.TextChoices):
+    """PAKN classification (766 5.1): about regulations/procedures or about officials."""
+
+    REGULATION = "regulation", _("Về quy định hành chính, TTHC")
+    STAFF = "staff", _("Về hành vi của cán bộ")
+    OTHER = "other", _("Chưa phân loại")
 
 
 class NoticeThreshold(models.TextChoices):

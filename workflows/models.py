@@ -14,6 +14,7 @@ permission check, its clock change in ``sla`` and its audit event in one databas
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -32,11 +33,14 @@ from workflows.choices import (
     OPEN_STATUSES,
     ApplicantKind,
     Channel,
+    ComplaintKind,
     Decision,
     DossierStatus,
     Event,
     LegalRegime,
     NoticeThreshold,
+    OnlinePayment,
+    Rating,
     RefusalKind,
     ResultDelivery,
     SlaMark,
@@ -245,6 +249,58 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     returned_via = models.CharField(
         _("hình thức trả kết quả"), max_length=8, choices=ResultDelivery.choices, blank=True
     )
+    appointment_at = models.DateTimeField(
+        _("ngày hẹn trả ghi trên phiếu tiếp nhận"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "NgayHenTra lúc tiếp nhận; 766 so thời điểm kết thúc đã trừ thời gian tạm dừng với mốc này."
+        ),
+    )
+    paused_at = models.DateTimeField(_("tạm dừng từ"), null=True, blank=True)
+    paused_calendar = models.DurationField(
+        _("tổng thời gian tạm dừng (theo lịch)"),
+        default=timedelta(0),
+        help_text=_(
+            "Thời gian chờ bổ sung hồ sơ, thực hiện nghĩa vụ tài chính (domain §2.4, 766 chỉ số 2.1)."
+        ),
+    )
+    statutory_working_hours = models.DecimalField(
+        _("thời hạn theo quy định (giờ làm việc)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    working_hours_used = models.DecimalField(
+        _("thời gian giải quyết thực tế (giờ làm việc)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Từ lúc bắt đầu tính thời hạn đến khi kết thúc xử lý, trừ thời gian tạm dừng (domain §5)."
+        ),
+    )
+    # --- facts for the indicators (domain §3.2, §4.2, §4.3 field names in brackets) ---
+    e_result_code = models.CharField(_("mã kết quả điện tử (MaKetQua)"), max_length=64, blank=True)
+    e_result_url = models.URLField(
+        _("đường dẫn tệp kết quả (DuongDanTepTinKetQua)"), max_length=500, blank=True
+    )
+    e_result_at = models.DateTimeField(_("cấp kết quả điện tử lúc"), null=True, blank=True)
+    digitised_attachments = models.BooleanField(_("thành phần hồ sơ có tệp số hóa"), default=False)
+    digitised_reused = models.BooleanField(_("tái sử dụng dữ liệu số hóa"), default=False)
+    digitised_from_store = models.BooleanField(_("lấy thành phần từ Kho dữ liệu công dân"), default=False)
+    result_in_store = models.BooleanField(_("kết quả điện tử đã vào Kho dữ liệu"), default=False)
+    vneid_verified = models.BooleanField(_("tài khoản xác thực VNeID"), default=False)
+    fee_total_vnd = models.PositiveBigIntegerField(
+        _("tổng phí, lệ phí (đồng)"),
+        null=True,
+        blank=True,
+        help_text=_("Trống: chưa có danh sách phí; 0: danh sách phí toàn số 0 (766 chỉ số 3.6)."),
+    )
+    paid_online = models.PositiveSmallIntegerField(
+        _("thanh toán trực tuyến"), choices=OnlinePayment.choices, default=OnlinePayment.NO
+    )
+    synced_at = models.DateTimeField(_("đồng bộ lên Cổng DVCQG lúc"), null=True, blank=True)
+    rating = models.CharField(_("đánh giá"), max_length=8, choices=Rating.choices, blank=True)
+    rated_at = models.DateTimeField(_("đánh giá lúc"), null=True, blank=True)
     route = models.JSONField(_("quy trình áp dụng"), default=list, blank=True)
     current_step = models.ForeignKey(
         "DossierStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -512,3 +568,35 @@ class SlaNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}/{self.step_seq} {self.threshold}"
+
+
+class Complaint(models.Model):
+    """A complaint or recommendation (phản ánh, kiến nghị — PAKN) with its own handling deadline.
+
+    Domain §4.2 group 5: 5.1 counts the classified ones, 5.2 those handled by ``due_at`` (15 working days
+    by default, ``COMPLAINT_HANDLING_WORKING_DAYS`` [U]), 5.3 those neither disliked, overdue nor repeated.
+    """
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("hồ sơ"), on_delete=models.PROTECT, related_name="complaints"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("cơ quan"), on_delete=models.PROTECT, related_name="complaints"
+    )
+    kind = models.CharField(_("phân loại"), max_length=16, choices=ComplaintKind.choices)
+    content = models.TextField(_("nội dung"), blank=True)
+    received_at = models.DateTimeField(_("tiếp nhận lúc"))
+    due_at = models.DateTimeField(_("hạn xử lý"))
+    resolved_at = models.DateTimeField(_("xử lý xong lúc"), null=True, blank=True)
+    repeated = models.BooleanField(_("phản ánh lặp lại về kết quả"), default=False)
+    likes = models.PositiveSmallIntegerField(_("lượt hài lòng"), default=0)
+    dislikes = models.PositiveSmallIntegerField(_("lượt không hài lòng"), default=0)
+
+    class Meta:
+        verbose_name = _("phản ánh, kiến nghị")
+        verbose_name_plural = pgettext_lazy("plural", "phản ánh, kiến nghị")
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["agency", "received_at"], name="workflows_complaint_agency")]
+
+    def __str__(self) -> str:
+        return f"PAKN {self.dossier_id} {self.received_at:%d/%m/%Y}"

@@ -1,5 +1,15 @@
 """Writes of the ``workflows`` app: the dossier lifecycle (see :mod:`workflows.services.lifecycle`)."""
 
+from workflows.services.facts import (
+    dossier_complaint,
+    dossier_complaint_done,
+    dossier_digitised,
+    dossier_e_result,
+    dossier_fee,
+    dossier_rate,
+    dossier_sync,
+    dossier_vneid,
+)
 from workflows.services.lifecycle import (
     Applicant,
     ChangedByOther,
@@ -29,8 +39,14 @@ __all__ = [
     "LifecyclePermissionError",
     "dossier_apologize",
     "dossier_code_next",
+    "dossier_complaint",
+    "dossier_complaint_done",
     "dossier_decide",
+    "dossier_digitised",
+    "dossier_e_result",
+    "dossier_fee",
     "dossier_payment_done",
+    "dossier_rate",
     "dossier_receive",
     "dossier_refuse_receipt",
     "dossier_request_payment",
@@ -41,5 +57,7 @@ __all__ = [
     "dossier_stop",
     "dossier_submit",
     "dossier_supplement_done",
+    "dossier_sync",
+    "dossier_vneid",
     "dossier_withdraw",
 ]

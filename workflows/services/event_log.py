@@ -28,8 +28,29 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from procedures.models import Agency, Procedure
-from workflows.choices import Channel, Decision, Event, RefusalKind, ResultDelivery
+from workflows.choices import (
+    FACT_EVENTS,
+    Channel,
+    ComplaintKind,
+    Decision,
+    DigitisedFlag,
+    Event,
+    OnlinePayment,
+    Rating,
+    RefusalKind,
+    ResultDelivery,
+)
 from workflows.models import Dossier
+from workflows.services.facts import (
+    dossier_complaint,
+    dossier_complaint_done,
+    dossier_digitised,
+    dossier_e_result,
+    dossier_fee,
+    dossier_rate,
+    dossier_sync,
+    dossier_vneid,
+)
 from workflows.services.lifecycle import (
     LifecycleError,
     dossier_apologize,
@@ -177,7 +198,66 @@ def _parse_row(line: int, cells: list[str]) -> LogRow:
         if not detail:
             raise ValueError(_("sự kiện apologize cần detail là ngày hẹn trả mới (ISO-8601 có múi giờ)."))
         parse_aware(detail)
+    if values["event"] in FACT_EVENTS:
+        _fact_detail(values["event"], detail)
     return LogRow(line=line, **{**values, "at": at})
+
+
+def _parts(detail: str) -> list[str]:
+    return [p.strip() for p in detail.replace(",", "|").split("|") if p.strip()]
+
+
+_PAID = {"online": OnlinePayment.PORTAL, "1": OnlinePayment.PORTAL, "2": OnlinePayment.OTHER, "0": None}
+
+
+def _fact_detail(event: str, detail: str) -> dict[str, Any]:
+    """Parse the ``detail`` of a fact event (README "Nhật ký hồ sơ"); raise ValueError naming the format."""
+    if event == Event.E_RESULT:
+        parts = detail.replace("|", " ").split()
+        if len(parts) != 2:
+            raise ValueError(
+                _("sự kiện e_result cần detail “MÃ_KẾT_QUẢ URL” (có “%(value)s”).") % {"value": detail}
+            )
+        return {"code": parts[0], "url": parts[1]}
+    if event == Event.DIGITISED:
+        flags = _parts(detail)
+        if not flags or set(flags) - set(DigitisedFlag.values):
+            raise ValueError(
+                _("sự kiện digitised cần detail là các cờ %(allowed)s, cách nhau bởi | (có “%(value)s”).")
+                % {"allowed": ", ".join(DigitisedFlag.values), "value": detail}
+            )
+        return {"flags": flags}
+    if event == Event.FEE:
+        parts = _parts(detail)
+        if (
+            not parts
+            or not parts[0].isdigit()
+            or len(parts) > 2
+            or (len(parts) == 2 and parts[1] not in _PAID)
+        ):
+            raise ValueError(
+                _("sự kiện fee cần detail “SỐ_TIỀN” hoặc “SỐ_TIỀN|online” (có “%(value)s”).")
+                % {"value": detail}
+            )
+        paid = _PAID[parts[1]] if len(parts) == 2 else None
+        return {"amount_vnd": int(parts[0]), "paid_online": paid or OnlinePayment.NO}
+    if event in (Event.RATE, Event.COMPLAINT_DONE):
+        if (detail or event == Event.RATE) and detail not in Rating.values:
+            raise ValueError(
+                _("sự kiện %(event)s cần detail là một trong: %(allowed)s (có “%(value)s”).")
+                % {"event": event, "allowed": ", ".join(Rating.values), "value": detail}
+            )
+        return {"rating": detail}
+    if event == Event.COMPLAINT:
+        parts = _parts(detail)
+        kind = parts[0] if parts else ComplaintKind.OTHER
+        if kind not in ComplaintKind.values or any(p != "repeated" for p in parts[1:]):
+            raise ValueError(
+                _("sự kiện complaint cần detail “PHÂN_LOẠI[|repeated]”, phân loại là một trong: %(allowed)s.")
+                % {"allowed": ", ".join(ComplaintKind.values)}
+            )
+        return {"kind": kind, "repeated": "repeated" in parts[1:]}
+    return {}
 
 
 def event_log_read(
@@ -366,10 +446,31 @@ class _Replayer:
             )
         if event == Event.DECIDE:
             return dossier_decide(dossier=dossier, outcome=detail, **common)
+        if event in FACT_EVENTS:
+            return _dispatch_fact(row, dossier, common)
         if event == Event.RETURN_RESULT:
             via = detail if detail in ResultDelivery.values else ResultDelivery.DIRECT
             return dossier_return_result(dossier=dossier, via=via, **common)
         raise AssertionError(f"unhandled event {event}")  # pragma: no cover - parse checks the name
+
+
+def _dispatch_fact(row: LogRow, dossier: Dossier, common: dict) -> Dossier:
+    facts = _fact_detail(row.event, row.detail)
+    if row.event == Event.E_RESULT:
+        return dossier_e_result(dossier=dossier, **facts, **common)
+    if row.event == Event.DIGITISED:
+        return dossier_digitised(dossier=dossier, **facts, **common)
+    if row.event == Event.VNEID:
+        return dossier_vneid(dossier=dossier, **common)
+    if row.event == Event.FEE:
+        return dossier_fee(dossier=dossier, **facts, **common)
+    if row.event == Event.SYNC:
+        return dossier_sync(dossier=dossier, **common)
+    if row.event == Event.RATE:
+        return dossier_rate(dossier=dossier, rating=facts["rating"], **common)
+    if row.event == Event.COMPLAINT:
+        return dossier_complaint(dossier=dossier, **facts, **common)
+    return dossier_complaint_done(dossier=dossier, feedback=facts["rating"], **common)
 
 
 def _message(exc: Exception) -> str:

@@ -60,6 +60,7 @@ from workflows.models import (
     validate_tax_code,
 )
 from workflows.routing import route_for_version, route_hours
+from workflows.signals import dossier_event_recorded
 
 # Domain §0: Decree 118/2025 replaced Decree 61/2018 for dossiers received from 1/7/2025.
 ND118_FROM = date(2025, 7, 1)
@@ -234,9 +235,11 @@ def _close_step(step: DossierStep, at: datetime, *, user, actor: str, outcome: s
     if step.deadline is not None and step.deadline.state != DeadlineState.STOPPED:
         step.deadline = deadline_stop(deadline=step.deadline, at=at)
     step.save()
+    step.dossier._closed_steps = [*getattr(step.dossier, "_closed_steps", []), step]
 
 
 def _pause_clocks(dossier: Dossier, at: datetime, reason: str, note: str) -> None:
+    dossier.paused_at = at
     dossier.deadline = deadline_pause(deadline=dossier.deadline, at=at, reason=reason, note=note)
     step = dossier.current_step
     if step is not None and step.deadline is not None and step.deadline.state == DeadlineState.RUNNING:
@@ -245,6 +248,9 @@ def _pause_clocks(dossier: Dossier, at: datetime, reason: str, note: str) -> Non
 
 
 def _resume_clocks(dossier: Dossier, at: datetime) -> None:
+    if dossier.paused_at is not None:  # 766 subtracts the applicant's time in calendar time (§2.4)
+        dossier.paused_calendar += at - dossier.paused_at
+        dossier.paused_at = None
     dossier.deadline = deadline_resume(deadline=dossier.deadline, at=at)
     _refresh_due(dossier)
     step = dossier.current_step
@@ -257,6 +263,11 @@ def _resume_clocks(dossier: Dossier, at: datetime) -> None:
 def _stop_clocks(dossier: Dossier, at: datetime) -> None:
     if dossier.deadline is not None and dossier.deadline.state != DeadlineState.STOPPED:
         dossier.deadline = deadline_stop(deadline=dossier.deadline, at=at)
+    if dossier.deadline is not None:  # actual time for the time-reduction figures (domain §5)
+        cal = calendar_for(dossier.agency.code)
+        worked = cal.working_time_between(dossier.deadline.started_at, at).total_seconds()
+        seconds = max(0, int(worked) - dossier.deadline.paused_seconds)
+        dossier.working_hours_used = (Decimal(seconds) / 3600).quantize(Decimal("0.01"))
 
 
 def _transition_check(dossier: Dossier, event: Event, user) -> None:
@@ -350,7 +361,37 @@ def _finish(
     from workflows.flows import flow_sync  # the flow imports the task views, which import this module
 
     flow_sync(dossier, user=user)
+    _announce(dossier, event, at=at, from_status=from_status)
     return dossier
+
+
+def _announce(dossier: Dossier, event: Event, *, at: datetime, from_status: str) -> None:
+    """Tell listeners (rollups, Prometheus) once the transaction has committed."""
+    steps = [
+        {
+            "unit_code": step.unit.code,
+            "role": step.role,
+            "started_at": step.started_at,
+            "finished_at": step.finished_at,
+            "allotted_working_hours": step.allotted_working_hours,
+            "working_hours": working_hours_between(dossier, step.started_at, step.finished_at),
+            "mark": step.mark,
+        }
+        for step in getattr(dossier, "_closed_steps", [])
+    ]
+    dossier._closed_steps = []
+    news = {
+        "dossier_id": dossier.pk,
+        "agency_id": dossier.agency_id,
+        "procedure_id": dossier.procedure_version.procedure_id,
+        "event": str(event),
+        "at": at,
+        "from_status": from_status,
+        "to_status": dossier.status,
+        "received_at": dossier.received_at,
+        "steps": steps,
+    }
+    transaction.on_commit(lambda: dossier_event_recorded.send(sender=Dossier, **news), robust=True)
 
 
 def _act(
@@ -468,6 +509,17 @@ def dossier_submit(
     return _finish(dossier, Event.SUBMIT, at=at, user=user, actor=actor, from_status=from_status)
 
 
+def _statutory_hours(dossier: Dossier, at: datetime) -> Decimal:
+    """The statutory term in working hours from this receipt (calendar-day terms measured on the calendar)."""
+    version = dossier.procedure_version
+    term = version.statutory_term
+    if term.unit != Unit.CALENDAR_DAYS:
+        return term.max_working_hours()
+    cal = calendar_for(dossier.agency.code)
+    due = cal.add_working_time(at, term.amount, term.unit, cutoff=_cutoff(version))
+    return (Decimal(cal.working_time_between(at, due).total_seconds()) / 3600).quantize(Decimal("0.01"))
+
+
 def _receive(dossier: Dossier, at: datetime) -> dict[str, Any]:
     version = dossier.procedure_version
     term = version.committed_term
@@ -484,6 +536,8 @@ def _receive(dossier: Dossier, at: datetime) -> dict[str, Any]:
         semantics=version.clock_semantics or ClockSemantics.PAUSE,
     )
     _refresh_due(dossier)
+    dossier.appointment_at = dossier.due_at
+    dossier.statutory_working_hours = _statutory_hours(dossier, at)
     dossier.route = route_for_version(version)
     _open_step(dossier, 0, at)
     return {
