@@ -19,3 +19,8 @@ sla_sweep_finished = Signal()
 
 # A notification left (or failed to leave). kwargs: kind (str, e.g. "sla_half"), ok (bool).
 notification_sent = Signal()
+
+# Sent *inside* the transaction of every lifecycle/fact event, so a receiver can write in the same
+# transaction (the rollups mark their slice dirty: rolled back together with the event). kwargs: dossier_id,
+# agency_id, procedure_id, since (datetime: the earliest moment whose figures may have changed).
+dossier_changed = Signal()

@@ -89,7 +89,7 @@ def _fact(
 def dossier_e_result(
     *, dossier: Dossier, code: str, url: str, at: datetime | None = None, user=None, actor: str = ""
 ) -> Dossier:
-    """The electronic result was issued (``MaKetQua`` + ``DuongDanTepTinKetQua``); needs a result first."""
+    """The electronic result was issued (``MaKetQua`` + ``DuongDanTepTinKetQua``) for a received dossier."""
     if not code.strip() or not url.strip():
         raise LifecycleError(_("Kết quả điện tử cần cả mã kết quả và đường dẫn tệp kết quả."))
 
@@ -97,7 +97,7 @@ def dossier_e_result(
         locked.e_result_code, locked.e_result_url, locked.e_result_at = code.strip(), url.strip(), at
         return {"code": locked.e_result_code, "url": locked.e_result_url}
 
-    return _fact(dossier, Event.E_RESULT, at=at, user=user, actor=actor, states=RESULT_STATES, apply=apply)
+    return _fact(dossier, Event.E_RESULT, at=at, user=user, actor=actor, states=RECEIVED_STATES, apply=apply)
 
 
 def dossier_digitised(

@@ -60,7 +60,7 @@ from workflows.models import (
     validate_tax_code,
 )
 from workflows.routing import route_for_version, route_hours
-from workflows.signals import dossier_event_recorded
+from workflows.signals import dossier_changed, dossier_event_recorded
 
 # Domain §0: Decree 118/2025 replaced Decree 61/2018 for dossiers received from 1/7/2025.
 ND118_FROM = date(2025, 7, 1)
@@ -391,6 +391,13 @@ def _announce(dossier: Dossier, event: Event, *, at: datetime, from_status: str)
         "received_at": dossier.received_at,
         "steps": steps,
     }
+    dossier_changed.send(
+        sender=Dossier,
+        dossier_id=dossier.pk,
+        agency_id=dossier.agency_id,
+        procedure_id=news["procedure_id"],
+        since=min(at, dossier.received_at or at),
+    )
     transaction.on_commit(lambda: dossier_event_recorded.send(sender=Dossier, **news), robust=True)
 
 

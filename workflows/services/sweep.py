@@ -38,6 +38,7 @@ from procedures.models import Agency
 from workflows.choices import DossierStatus, NoticeThreshold
 from workflows.models import Dossier, DossierStep, Membership, SlaNotice
 from workflows.roles import Role
+from workflows.signals import notification_sent, sla_sweep_finished
 
 logger = logging.getLogger(__name__)
 
@@ -296,6 +297,7 @@ def _send_claimed(claimed: list[SlaNotice], counts: dict[str, Any]) -> None:
                 EmailMessage(
                     subject, body, settings.DEFAULT_FROM_EMAIL, to=to, cc=cc, connection=connection
                 ).send()
+                notification_sent.send(sender=None, kind=notice.threshold, ok=True)
                 counts["notified"] += 1
                 counts["by_threshold"][notice.threshold] += 1
             else:
@@ -309,6 +311,7 @@ def _send_claimed(claimed: list[SlaNotice], counts: dict[str, Any]) -> None:
             done.setdefault(", ".join([*to, *cc]), []).append(notice.pk)
         except Exception:  # one broken row or mail server hiccup must not stop the sweep
             counts["failed"] += 1
+            notification_sent.send(sender=None, kind=notice.threshold, ok=False)
             logger.exception(
                 "sla sweep: notice %s/%s/%s failed; claim released for the next run",
                 notice.dossier_id,
@@ -374,6 +377,7 @@ def sla_sweep_run(*, now: datetime | None = None, fire_timers: bool = True) -> d
         counts["timers_fired"],
         counts["seconds"],
     )
+    sla_sweep_finished.send(sender=None, seconds=counts["seconds"], ok=True, counts=counts)
     return counts
 
 

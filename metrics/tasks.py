@@ -1,0 +1,13 @@
+"""Celery tasks of ``metrics``: thin and idempotent (architecture decision 4)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="metrics.tasks.rollups_refresh_current", ignore_result=True)
+def rollups_refresh_current() -> dict:
+    """Beat: the current month's rollups move with the clock; also retries any dirty slice left behind."""
+    from metrics.rollups import rollups_refresh_current as run
+
+    return run()
