@@ -31,6 +31,7 @@ migrate: install ## apply database migrations
 demo: migrate ## load the demo province (agencies, catalogue, users, ~300 dossiers in every state)
 	$(PY) manage.py demo_seed
 	$(PY) manage.py demo_dossiers
+	$(PY) manage.py metrics_rebuild
 
 run: demo ## install, migrate, load demo data, start web + Celery worker + beat
 	HOST=$(HOST) PORT=$(PORT) scripts/run.sh

@@ -202,10 +202,7 @@ QD766_TARGETS = {k: float(v) for k, v in env.dict("QD766_TARGETS", default={}).i
 # Multiply 766 indicator 3.3 by the sync ratio (indicator 1.4) as the portal does (domain §3.2); off = 1.0.
 QD766_ONLINE_SHARE_TIMES_SYNC = env.bool("QD766_ONLINE_SHARE_TIMES_SYNC", default=True)
 # Time-reduction target (percent below the statutory term) by year when an agency sets none (domain §5).
-TIME_REDUCTION_TARGETS = {
-    int(k): float(v)
-    for k, v in env.dict("TIME_REDUCTION_TARGETS", default={}).items()
-}
+TIME_REDUCTION_TARGETS = {int(k): float(v) for k, v in env.dict("TIME_REDUCTION_TARGETS", default={}).items()}
 TIME_REDUCTION_DEFAULT_TARGET = env.float("TIME_REDUCTION_DEFAULT_TARGET", default=30.0)
 # Bearer token Prometheus must send to /metrics; empty = /metrics answers loopback clients only.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

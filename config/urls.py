@@ -6,6 +6,8 @@ from viewflow.urls import Application, Site, route
 from viewflow.workflow.flow import FlowAppViewset
 
 from config import views
+from metrics.prometheus import metrics_view
+from metrics.urls import MetricsApplication
 from workflows.flows import DossierFlow
 from workflows.urls import urlpatterns as desk_urlpatterns
 from workflows.views.desk import home
@@ -32,6 +34,7 @@ class MotcuaSite(Site):
     """
 
     desk_path = route("", DeskApplication())
+    metrics_path = route("chi-so/", MetricsApplication())
 
 
 site = MotcuaSite(title=_("Một cửa"), viewsets=[FlowAppViewset(DossierFlow, icon="assignment")])
@@ -39,6 +42,7 @@ site = MotcuaSite(title=_("Một cửa"), viewsets=[FlowAppViewset(DossierFlow, 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", AuthViewset(with_profile_view=False, allow_password_change=False).urls),
     path("", home, name="home"),

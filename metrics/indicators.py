@@ -32,9 +32,7 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
-    Exists,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -82,9 +80,10 @@ class Indicator:
     formula_version: str = FORMULA_VERSION
     unconfirmed: bool = False  # domain.md tags the formula or target [U]
 
-    def target(self) -> float | None:
+    def target(self, overrides: dict[str, float] | None = None) -> float | None:
         """The configured target (settings ``QD766_TARGETS`` override; 0 there means linear)."""
-        override = settings.QD766_TARGETS.get(self.code)
+        overrides = settings.QD766_TARGETS if overrides is None else overrides
+        override = overrides.get(self.code)
         if override is not None:
             return override or None
         return self.target_pct
@@ -435,7 +434,10 @@ def facts(
     annotated with the facts every figure is a ``Q`` over. States 1 and 3 (never received) are excluded."""
     tz = timezone.get_current_timezone()
     end_at = period.end_at
-    qs = Dossier.objects.filter(received_at__isnull=False, received_at__lt=end_at)
+    # Sargable pre-filter (indexes on received_at, finished_at); the exact done-before-start test is below.
+    qs = Dossier.objects.filter(received_at__isnull=False, received_at__lt=end_at).filter(
+        Q(finished_at__isnull=True) | Q(finished_at__gte=period.start_at) | ~Q(status__in=_DONE)
+    )
     if agency_ids is not None:
         qs = qs.filter(agency_id__in=list(agency_ids))
     if procedure_ids is not None:
@@ -457,7 +459,6 @@ def facts(
             done_day=TruncDate("done_at", tzinfo=tz),
             due_day=TruncDate("due_at", tzinfo=tz),
             appointment_plus_pause=F("appointment_at") + F("paused_calendar"),
-            has_complaint=Exists(Complaint.objects.filter(dossier=OuterRef("pk"), received_at__lt=end_at)),
             procedure_id=F("procedure_version__procedure_id"),
         )
     )
@@ -486,7 +487,7 @@ def figure_filters(period: Period, now: datetime | None = None) -> dict[str, Q]:
         "digitised": Q(digitised_attachments=True) & (~paper | e_result),  # 766 4.2: (1) and (2)
         "reused": Q(digitised_reused=True),
         "data_store": Q(digitised_from_store=True) | Q(result_in_store=True),
-        "complained_or_disliked": Q(rating=Rating.DISLIKE) | Q(has_complaint=True),
+        "complained_or_disliked": Q(rating=Rating.DISLIKE) | Q(complained_at__lt=end),
         "no_supplement": Q(supplement_count=0),
     }
     filters = {
@@ -534,6 +535,8 @@ def _hours_aggregates(filters: dict[str, Q]) -> dict[str, Any]:
 
 
 COUNT_NAMES = (*FLOW_COUNTS, *START_COUNTS, *END_COUNTS)
+# Counts that some indicator needs per procedure (distinct procedures with at least one such dossier).
+DISTINCT_COUNTS = ("received_online", "fee_synced", "payment_online", "vneid_c", "vneid_r")
 
 
 def count_raw(
@@ -587,7 +590,10 @@ class Counts:
         return self.totals[name]
 
     def procedures_with(self, name: str) -> set[int]:
-        return {pk for pk, row in self.by_procedure.items() if row.get(name)}
+        cache = self.__dict__.setdefault("_with", {})
+        if name not in cache:
+            cache[name] = {pk for pk, row in self.by_procedure.items() if row.get(name)}
+        return cache[name]
 
 
 def _totals(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -697,6 +703,11 @@ def publication_counts(agency_ids: Iterable[int], period: Period) -> dict[str, i
         .select_related("procedure__agency")
         .order_by()
     )
+    return publication_of(list(versions))
+
+
+def publication_of(versions: Iterable[ProcedureVersion]) -> dict[str, int]:
+    """1.1 / 1.2 over versions whose publication decision falls in the period (see publication_counts)."""
     published: dict[int, bool] = {}
     publicized: dict[int, bool] = {}
     for v in versions:
@@ -746,7 +757,11 @@ CERTIFIED_COPY_NAME = "chứng thực bản sao điện tử"
 
 
 def catalogue_counts(agency_ids: Iterable[int], period: Period, reduction_target: Decimal) -> dict[str, Any]:
-    versions = versions_in_force(agency_ids, period.end)
+    return catalogue_of(versions_in_force(agency_ids, period.end), reduction_target)
+
+
+def catalogue_of(versions: list[ProcedureVersion], reduction_target: Decimal) -> dict[str, Any]:
+    """Catalogue-level figures of a list of versions in force (3.1, 3.2/3.5 denominators, 1.3, §5)."""
     online = [v for v in versions if v.online_level in (OnlineLevel.FULL, OnlineLevel.PARTIAL)]
     eligible = [v for v in versions if v.full_online_eligible]
     reductions = [(v, reduction_pct(v)) for v in versions]
@@ -769,15 +784,26 @@ def catalogue_counts(agency_ids: Iterable[int], period: Period, reduction_target
         "certified_copy_online": sum(v.online_level != OnlineLevel.NONE for v in copies),
         "reductions": reductions,
         "meeting_target": sum(pct >= reduction_target for _v, pct in reductions),
+        "reduction_rows": [
+            {
+                "code": v.procedure.code,
+                "name": v.procedure.name,
+                "statutory": str(v.statutory_term),
+                "committed": str(v.committed_term),
+                "reduction_pct": float(p.quantize(CENT, ROUND_HALF_UP)),
+                "meets_target": p >= reduction_target,
+            }
+            for v, p in sorted(reductions, key=lambda item: item[0].procedure.code)
+        ],
         "statutory_hours": statutory_sum,
         "committed_hours": committed_sum,
     }
 
 
 def complaint_counts(
-    agency_ids: Iterable[int], period: Period, now: datetime | None = None
-) -> dict[str, int]:
-    """Group 5 (5.1–5.3) in one aggregate over the complaints of the scope."""
+    agency_ids: Iterable[int], period: Period, now: datetime | None = None, *, by_agency: bool = False
+) -> dict[str, Any]:
+    """Group 5 (5.1–5.3) in one aggregate over the complaints of the scope (or one row per agency)."""
     start, end, as_of = period.start_at, period.end_at, period.as_of(now)
     received = Q(received_at__gte=start)
     resolved = Q(resolved_at__isnull=False, resolved_at__lt=end)
@@ -786,7 +812,7 @@ def complaint_counts(
     qs = Complaint.objects.filter(agency_id__in=list(agency_ids), received_at__lt=end).filter(
         Q(resolved_at__isnull=True) | Q(resolved_at__gte=start)
     )
-    return qs.aggregate(
+    aggregates = dict(
         complaints_handled=Count("pk"),
         complaints_on_time=Count("pk", filter=~overdue),
         complaints_received=Count("pk", filter=received),
@@ -794,6 +820,54 @@ def complaint_counts(
         complaints_satisfied=Count("pk", filter=received & ~overdue & ~disliked & Q(repeated=False)),
         complaints_about_staff=Count("pk", filter=received & Q(kind=ComplaintKind.STAFF)),
     )
+    if by_agency:
+        return {row.pop("agency_id"): row for row in qs.order_by().values("agency_id").annotate(**aggregates)}
+    return qs.aggregate(**aggregates)
+
+
+def complaint_counts_months(
+    agency_ids: Iterable[int], periods: list[Period], now: datetime | None = None
+) -> dict[tuple[int, date], dict[str, int]]:
+    """:func:`complaint_counts` per agency for several periods in one query (conditional aggregates)."""
+    aggregates: dict[str, Any] = {}
+    for n, period in enumerate(periods):
+        start, end, as_of = period.start_at, period.end_at, period.as_of(now)
+        alive = Q(received_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
+        received = alive & Q(received_at__gte=start)
+        resolved = Q(resolved_at__isnull=False, resolved_at__lt=end)
+        overdue = (resolved & Q(resolved_at__gt=F("due_at"))) | (~resolved & Q(due_at__lt=as_of))
+        disliked = Q(dislikes__gt=F("likes"))
+        aggregates.update(
+            {
+                f"complaints_handled__{n}": Count("pk", filter=alive),
+                f"complaints_on_time__{n}": Count("pk", filter=alive & ~overdue),
+                f"complaints_received__{n}": Count("pk", filter=received),
+                f"complaints_classified__{n}": Count("pk", filter=received & ~Q(kind=ComplaintKind.OTHER)),
+                f"complaints_satisfied__{n}": Count(
+                    "pk", filter=received & ~overdue & ~disliked & Q(repeated=False)
+                ),
+                f"complaints_about_staff__{n}": Count("pk", filter=received & Q(kind=ComplaintKind.STAFF)),
+            }
+        )
+    result: dict[tuple[int, date], dict[str, int]] = {}
+    rows = Complaint.objects.filter(agency_id__in=list(agency_ids)).order_by().values("agency_id")
+    for row in rows.annotate(**aggregates):
+        for n, period in enumerate(periods):
+            result[(row["agency_id"], period.start)] = {name: row[f"{name}__{n}"] for name in NO_COMPLAINTS}
+    return result
+
+
+NO_COMPLAINTS = dict.fromkeys(
+    (
+        "complaints_handled",
+        "complaints_on_time",
+        "complaints_received",
+        "complaints_classified",
+        "complaints_satisfied",
+        "complaints_about_staff",
+    ),
+    0,
+)
 
 
 # --- targets -----------------------------------------------------------------------------------------------
@@ -823,19 +897,21 @@ def pct(numerator: Decimal | int, denominator: Decimal | int) -> Decimal:
     return (Decimal(numerator) * HUNDRED / Decimal(denominator)).quantize(CENT, ROUND_HALF_UP)
 
 
-def score(indicator: Indicator, ratio: Decimal) -> Decimal:
+def score(indicator: Indicator, ratio: Decimal, overrides: dict[str, float] | None = None) -> Decimal:
     """``min(max, max × ratio / target)`` where a target is set, else ``max × ratio`` (§4.2), from the
     rounded ratio as the worked examples do."""
     maximum = Decimal(str(indicator.max_points))
-    target = indicator.target()
+    target = indicator.target(overrides)
     if target:
         return min(maximum, maximum * ratio / Decimal(str(target)))
     return maximum * ratio / HUNDRED
 
 
-def _entry(indicator: Indicator, numerator, denominator, ratio: Decimal | None = None) -> dict[str, Any]:
+def _entry_of(
+    indicator: Indicator, numerator, denominator, ratio: Decimal | None = None, overrides=None
+) -> dict[str, Any]:
     ratio = pct(numerator, denominator) if ratio is None else ratio
-    value = score(indicator, ratio)
+    value = score(indicator, ratio, overrides)
     return {
         "numerator": float(numerator) if isinstance(numerator, Decimal) else numerator,
         "denominator": float(denominator) if isinstance(denominator, Decimal) else denominator,
@@ -857,13 +933,28 @@ def scorecard(
     now = now or timezone.now()
     ids = scope.agency_ids
     counts = counts_for(ids, period, now, source=source)
-    c = counts.totals
     year = period.end.year
     target_row = agency_target(scope.agency, year)
     red_target = reduction_target(scope.agency, year)
     cat = catalogue_counts(ids, period, red_target)
     pub = publication_counts(ids, period)
     pakn = complaint_counts(ids, period, now)
+    return assemble(scope, period, now, counts, cat, pub, pakn, target_row, red_target)
+
+
+def assemble(
+    scope: Scope,
+    period: Period,
+    now: datetime,
+    counts: Counts,
+    cat: dict[str, Any],
+    pub: dict[str, int],
+    pakn: dict[str, int],
+    target_row: AgencyTarget | None,
+    red_target: Decimal,
+) -> dict[str, Any]:
+    """Ratios, scores and the JSON from the gathered counts (pure Python, no query)."""
+    c = counts.totals
 
     def pop(flag: str) -> int:
         return c[f"{flag}_c"] + c[f"{flag}_r"]
@@ -903,6 +994,11 @@ def scorecard(
         else ZERO
     )
     i = INDICATOR_BY_CODE
+    overrides = settings.QD766_TARGETS  # read once: lazy settings cost per access
+
+    def _entry(indicator, numerator, denominator, ratio=None):
+        return _entry_of(indicator, numerator, denominator, ratio, overrides)
+
     qd = {
         "1.1": _entry(i["1.1"], pub["published_on_time"], pub["published_total"]),
         "1.2": _entry(i["1.2"], pub["publicized_on_time"], pub["published_total"]),
@@ -965,17 +1061,7 @@ def scorecard(
         "procedures_total": len(cat["reductions"]),
         "target_pct": float(red_target),
         "dossiers_measured": c["decided_total"],
-        "procedures": [
-            {
-                "code": v.procedure.code,
-                "name": v.procedure.name,
-                "statutory": str(v.statutory_term),
-                "committed": str(v.committed_term),
-                "reduction_pct": float(p.quantize(CENT, ROUND_HALF_UP)),
-                "meets_target": p >= red_target,
-            }
-            for v, p in sorted(cat["reductions"], key=lambda item: item[0].procedure.code)
-        ],
+        "procedures": cat["reduction_rows"],
     }
     resolved = c["resolved_total"]
     pci_proxies = {
@@ -1097,3 +1183,164 @@ __all__ = [
     "scope_for",
     "scorecard",
 ]
+
+
+def scorecards_bulk(
+    agencies: list[Agency], months: list[date], *, now: datetime | None = None, source: str = "rollup"
+) -> dict[tuple[int, date], dict[str, Any]]:
+    """The scorecard of each agency (its own dossiers) for each month, with a handful of queries in all:
+    the counts in one query (rollups) or one grouped query per month (``source="raw"``), the catalogue in
+    one, complaints in one per month. Used by the dashboard's trend and ranking and by the benchmark.
+    Targets are each agency's own (no inheritance from a parent here)."""
+    from collections import defaultdict
+
+    from metrics.models import MonthlyRollup
+
+    now = now or timezone.now()
+    ids = [a.pk for a in agencies]
+    totals_by: dict[tuple[int, date], dict[str, Any]] = {}
+    rows_by: dict[tuple[int, date], dict[int, dict[str, Any]]] = defaultdict(dict)
+    if source == "rollup":
+        # Sums per agency × month in SQL; only the columns that need distinct procedures come per procedure.
+        rollups = MonthlyRollup.objects.filter(agency_id__in=ids, month__in=months).order_by()
+        sums = {name: Sum(name) for name in (*COUNT_NAMES, *ROLLUP_HOURS)}
+        for row in rollups.values("agency_id", "month").annotate(**sums):
+            totals_by[(row["agency_id"], row["month"])] = row
+        distinct = DISTINCT_COUNTS
+        wanted = Q()
+        for name in distinct:
+            wanted |= Q(**{f"{name}__gt": 0})
+        for agency_id, month, procedure_id, *values in rollups.filter(wanted).values_list(
+            "agency_id", "month", "procedure_id", *distinct
+        ):
+            rows_by[(agency_id, month)][procedure_id] = dict(zip(distinct, values, strict=True))
+    else:
+        for month in months:
+            for row in count_raw(ids, Period.month(month), now, by=("agency_id", "procedure_id")):
+                rows_by[(row["agency_id"], month)][row["procedure_id"]] = row
+        for key, rows in rows_by.items():
+            totals_by[key] = _totals(rows.values())
+    versions_by_agency = _lite_versions(agencies)
+    years = {m.year for m in months}
+    targets = {
+        (t.agency_id, t.year): t for t in AgencyTarget.objects.filter(agency_id__in=ids, year__in=years)
+    }
+    results: dict[tuple[int, date], dict[str, Any]] = {}
+    catalogues: dict[tuple, dict[str, Any]] = {}
+    # Agencies whose versions all started before the first month and never ended: one in-force set.
+    stable = {
+        pk
+        for pk, versions in versions_by_agency.items()
+        if all(v.effective_from <= months[0] and v.effective_to is None for v in versions)
+    }
+    publishing = {
+        pk
+        for pk, versions in versions_by_agency.items()
+        if any(v.publication_decision_date for v in versions)
+    }
+    in_force_of: dict[tuple, dict[int, Any]] = {}
+    pakn_rows = {}
+    if Complaint.objects.filter(agency_id__in=ids).exists():
+        pakn_rows = complaint_counts_months(ids, [Period.month(m) for m in months], now)
+    for month in months:
+        period = Period.month(month)
+        default_target = Decimal(
+            str(settings.TIME_REDUCTION_TARGETS.get(period.end.year, settings.TIME_REDUCTION_DEFAULT_TARGET))
+        )
+        for agency in agencies:
+            versions = versions_by_agency.get(agency.pk, ())
+            cache_key = (agency.pk, None if agency.pk in stable else month)
+            if cache_key not in in_force_of:
+                in_force_of[cache_key] = {}
+                for v in versions:
+                    if v.effective_from <= period.end and (
+                        v.effective_to is None or v.effective_to >= period.end
+                    ):
+                        in_force_of[cache_key].setdefault(v.procedure_id, v)
+            in_force = in_force_of[cache_key]
+            published = [
+                v
+                for v in (versions if agency.pk in publishing else ())
+                if v.publication_decision_date and period.start <= v.publication_decision_date <= period.end
+            ]
+            target_row = targets.get((agency.pk, period.end.year))
+            red = default_target
+            if target_row is not None and target_row.time_reduction_pct is not None:
+                red = Decimal(target_row.time_reduction_pct)
+            rows = rows_by.get((agency.pk, month), {})
+            totals = _totals([totals_by[(agency.pk, month)]] if (agency.pk, month) in totals_by else [])
+            counts = Counts(totals=totals, by_procedure=rows, source=source)
+            key = (agency.pk, tuple(sorted(v.pk for v in in_force.values())), red)
+            if key not in catalogues:  # the catalogue rarely changes from month to month
+                catalogues[key] = catalogue_of(list(in_force.values()), red)
+            results[(agency.pk, month)] = assemble(
+                Scope(agency=agency, agency_ids=(agency.pk,), include_children=False),
+                period,
+                now,
+                counts,
+                catalogues[key],
+                publication_of(published),
+                pakn_rows.get((agency.pk, month), NO_COMPLAINTS),
+                target_row,
+                red,
+            )
+    return results
+
+
+_LITE_FIELDS = (
+    "pk",
+    "procedure_id",
+    "effective_from",
+    "effective_to",
+    "statutory_term_amount",
+    "statutory_term_unit",
+    "committed_term_amount",
+    "committed_term_unit",
+    "online_level",
+    "full_online_eligible",
+    "fees_vnd",
+    "fees_text",
+    "for_citizens",
+    "required_documents",
+    "legal_basis",
+    "publication_decision_date",
+    "legal_basis_effective_date",
+    "publicized_on",
+    "step_count",
+)
+
+
+class _LiteProcedure:
+    __slots__ = ("agency", "agency_id", "code", "name")
+
+    def __init__(self, code: str, name: str, agency: Agency) -> None:
+        self.code, self.name, self.agency, self.agency_id = code, name, agency, agency.pk
+
+
+class _LiteVersion:
+    """The catalogue fields the indicators read, without model instances (the bulk path builds thousands)."""
+
+    __slots__ = (*_LITE_FIELDS, "procedure")
+
+    statutory_term = ProcedureVersion.statutory_term
+    committed_term = ProcedureVersion.committed_term
+
+
+def _lite_versions(agencies: list[Agency]) -> dict[int, list[_LiteVersion]]:
+    from collections import defaultdict
+
+    by_pk = {a.pk: a for a in agencies}
+    result: dict[int, list[_LiteVersion]] = defaultdict(list)
+    rows = (
+        ProcedureVersion.objects.filter(procedure__agency_id__in=list(by_pk))
+        .annotate(step_count=Count("steps"))
+        .order_by("procedure_id", "-effective_from")
+        .values_list(*_LITE_FIELDS, "procedure__code", "procedure__name", "procedure__agency_id")
+    )
+    for *values, code, name, agency_id in rows:
+        version = _LiteVersion()
+        for field_name, value in zip(_LITE_FIELDS, values, strict=True):
+            setattr(version, field_name, value)
+        version.procedure = _LiteProcedure(code, name, by_pk[agency_id])
+        result[agency_id].append(version)
+    return result

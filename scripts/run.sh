@@ -8,6 +8,14 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 LOG_DIR=${MOTCUA_VAR_DIR:-var}/log
 mkdir -p "$LOG_DIR"
+# Prometheus multiprocess mode (issue 4): web, worker and beat write their instruments to one directory that
+# /metrics merges, so the web answers what the worker counted (sweeps, notices, task failures). It must be
+# set before any of them imports prometheus_client, and is cleared here, before all of them start.
+VAR_DIR=${MOTCUA_VAR_DIR:-var}
+[[ "$VAR_DIR" == /* ]] || VAR_DIR="$(pwd)/$VAR_DIR"
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-$VAR_DIR/prometheus}
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+rm -f "$PROMETHEUS_MULTIPROC_DIR"/*.db
 
 pids=()
 cleanup() {
@@ -27,6 +35,7 @@ cat <<TXT
   motcua is starting on http://$HOST:$PORT/
     admin (catalogue):  http://$HOST:$PORT/admin/
     health check:       http://$HOST:$PORT/healthz
+    Prometheus metrics: http://$HOST:$PORT/metrics  (loopback only unless METRICS_TOKEN is set)
   Celery worker and beat logs: $LOG_DIR/worker.log, $LOG_DIR/beat.log
 
   Demo logins (password for all: motcua-demo):

@@ -12,6 +12,7 @@ PORT=${SMOKE_PORT:-$(.venv/bin/python -c 'import socket;s=socket.socket();s.bind
 .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python manage.py demo_seed >/dev/null
 .venv/bin/python manage.py demo_dossiers >/dev/null
+.venv/bin/python manage.py metrics_rebuild >/dev/null
 HOST=127.0.0.1 PORT=$PORT setsid scripts/run.sh >"$MOTCUA_VAR_DIR/run.log" 2>&1 &
 runner=$!
 cleanup() {

@@ -1,11 +1,12 @@
-"""Admin for administrators: dossiers and their audit log are read-only (only the lifecycle writes them);
-memberships — who works where in which role — are edited here."""
+"""Admin for administrators: dossiers, their audit log and complaints (PAKN) are read-only (only the lifecycle
+and fact services write them); memberships — who works where in which role — are edited here."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from workflows.models import Dossier, DossierEvent, DossierStep, Membership
+from workflows.models import Complaint, Dossier, DossierEvent, DossierStep, Membership
 
 
 @admin.register(Membership)
@@ -49,6 +50,14 @@ class DossierStepInline(_ReadOnly, admin.TabularInline):
     show_change_link = False
 
 
+class ComplaintInline(_ReadOnly, admin.TabularInline):
+    model = Complaint
+    extra = 0
+    fields = ["kind", "received_at", "due_at", "resolved_at", "repeated", "likes", "dislikes", "content"]
+    readonly_fields = fields
+    show_change_link = True
+
+
 class DossierEventInline(_ReadOnly, admin.TabularInline):
     model = DossierEvent
     extra = 0
@@ -63,7 +72,55 @@ class DossierAdmin(_ReadOnly, admin.ModelAdmin):
     search_fields = ["code", "applicant_name", "applicant_id_number"]
     list_select_related = ["agency"]
     date_hierarchy = "received_at"
-    inlines = [DossierStepInline, DossierEventInline]
+    inlines = [DossierStepInline, ComplaintInline, DossierEventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def get_fieldsets(self, request, obj=None):
+        """The lifecycle fields first, the indicator facts (issue 4) in their own section."""
+        facts = [f for f in FACT_FIELDS if f in self.get_readonly_fields(request, obj)]
+        others = [f for f in self.get_readonly_fields(request, obj) if f not in facts]
+        return [
+            (None, {"fields": others}),
+            (_("Dữ liệu số hóa, thanh toán, đồng bộ và đánh giá"), {"fields": facts}),
+        ]
+
+
+FACT_FIELDS = [
+    "e_result_code",
+    "e_result_url",
+    "e_result_at",
+    "digitised_attachments",
+    "digitised_reused",
+    "digitised_from_store",
+    "result_in_store",
+    "vneid_verified",
+    "fee_total_vnd",
+    "paid_online",
+    "synced_at",
+    "rating",
+    "rated_at",
+]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = [
+        "dossier",
+        "agency",
+        "kind",
+        "received_at",
+        "due_at",
+        "resolved_at",
+        "repeated",
+        "likes",
+        "dislikes",
+    ]
+    list_filter = ["kind", "agency"]
+    search_fields = ["dossier__code", "content"]
+    list_select_related = ["dossier", "agency"]
+    date_hierarchy = "received_at"
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]

@@ -299,6 +299,12 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
         _("thanh toán trực tuyến"), choices=OnlinePayment.choices, default=OnlinePayment.NO
     )
     synced_at = models.DateTimeField(_("đồng bộ lên Cổng DVCQG lúc"), null=True, blank=True)
+    complained_at = models.DateTimeField(
+        _("có phản ánh, kiến nghị từ"),
+        null=True,
+        blank=True,
+        help_text=_("Thời điểm PAKN đầu tiên (766 5.4)."),
+    )
     rating = models.CharField(_("đánh giá"), max_length=8, choices=Rating.choices, blank=True)
     rated_at = models.DateTimeField(_("đánh giá lúc"), null=True, blank=True)
     route = models.JSONField(_("quy trình áp dụng"), default=list, blank=True)

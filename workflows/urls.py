@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from workflows.views import desk
+from workflows.views import desk, facts
 
 urlpatterns = [
     path("ho-so/", desk.dossier_list, name="index"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("ho-so/<str:code>/", desk.dossier_detail, name="dossier"),
     path("ho-so/<str:code>/thao-tac/", desk.dossier_action, name="dossier_action"),
     path("ho-so/<str:code>/mau-<str:number>/", desk.slip, name="slip"),
+    path("ho-so/<str:code>/du-lieu/<slug:fact>/", facts.dossier_fact, name="dossier_fact"),
 ]
 
 # --- supervisor ---

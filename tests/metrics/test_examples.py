@@ -41,6 +41,9 @@ def ex5_log(tmp_path) -> None:
             log.receive(code, proc, "05-05 09:00", channels[n - 1])
             decided = "05-07 10:00" if n <= 7 else ("05-12 08:30" if n <= 12 else "05-13 10:00")
             log.add(code, "decide", decided, "approved")
+            if n == 1:  # Ex 7: M1 is the one dossier with a complaint or a dislike — it has both: a staff
+                log.add(code, "complaint", "05-08 09:00", "staff")  # complaint answered in time, whose
+                log.add(code, "complaint_done", "05-09 09:00", "dislike")  # answer the complainant disliked
         elif n == 15:  # withdrawn before its due date
             log.receive(code, proc, "05-20 09:00", channels[n - 1]).add(code, "withdraw", "05-21 09:00")
         elif n == 16:  # overdue: due Mon 26/5 09:00, still open on 31/5
@@ -61,7 +64,7 @@ def ex5_log(tmp_path) -> None:
             log.add(code, "digitised", "06-02 08:02", "attachments")
         if code in {f"M{n}" for n in range(1, 7)}:
             log.add(code, "digitised", "06-02 08:03", "reused")
-    log.add("M1", "rate", "06-02 09:00", "dislike")  # Ex 7: one dossier with a complaint or dislike
+    log.add("M1", "rate", "06-02 09:00", "dislike")
     log.replay(tmp_path)
 
 
@@ -105,6 +108,9 @@ def test_ex5_ex7_ex8_report_row_and_766_through_import_and_command(tmp_path, sou
     )
     assert (qd["4.2"]["numerator"], qd["4.2"]["ratio"], qd["4.2"]["score"]) == (16, 69.57, 3.48)
     assert (qd["4.3"]["numerator"], qd["4.3"]["ratio"], qd["4.3"]["score"]) == (6, 26.09, 0.65)
+    assert (qd["5.1"]["numerator"], qd["5.1"]["denominator"]) == (1, 1)  # classified (staff)
+    assert (qd["5.2"]["numerator"], qd["5.2"]["denominator"], qd["5.2"]["score"]) == (1, 1, 6.0)  # on time
+    assert (qd["5.3"]["numerator"], qd["5.3"]["denominator"], qd["5.3"]["score"]) == (0, 1, 0.0)  # disliked
     assert qd["total_score"] == pytest.approx(sum(qd["group_scores"].values()), abs=0.02)
     online = card["online"]
     assert online["dossiers_online_share"] == pytest.approx(60.0)  # 12 / 20 received in May
@@ -326,3 +332,17 @@ def test_csv_and_table_formats(tmp_path):
         stdout=out,
     )
     assert "Tổng số hồ sơ nhận giải quyết" in out.getvalue() and "86.96%" in out.getvalue()
+
+
+def test_bulk_scorecards_equal_one_by_one(tmp_path):
+    from metrics.indicators import scorecards_bulk
+
+    ex5_log(tmp_path)
+    rollups_rebuild()
+    scope = scope_for(EX5)
+    months = [date(2025, 4, 1), date(2025, 5, 1), date(2025, 6, 1)]
+    for source in ("rollup", "raw"):
+        bulk = scorecards_bulk([scope.agency], months, source=source)
+        for month in months:
+            one = scorecard(scope, Period.month(month), source=source)
+            assert bulk[(scope.agency.pk, month)] == one, (source, month)

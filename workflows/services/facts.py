@@ -225,6 +225,7 @@ def dossier_complaint(
             due_at=complaint_due(agency_code=locked.agency.code, received_at=at),
             repeated=repeated,
         )
+        locked.complained_at = locked.complained_at or at
         return {"kind": kind, "due_at": complaint.due_at.isoformat(), "repeated": repeated}
 
     states = {S.SUBMITTED, *RECEIVED_STATES}

@@ -41,6 +41,7 @@ from workflows.choices import (
 from workflows.models import Dossier
 from workflows.selectors import dossier_sla_state
 from workflows.services import lifecycle as svc
+from workflows.views.facts import facts_context
 
 # --- home ----------------------------------------------------------------------------------------------
 
@@ -345,6 +346,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         "slips": available_slips(dossier),
         "desk_actions": _desk_actions(request, dossier),
         "task_url": _open_task_url(request, dossier),
+        **facts_context(request, dossier, now),
     }
     return render(request, "workflows/dossier_detail.html", context)
 
