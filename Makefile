@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test lint format migrate demo worker beat web bench smoke clean
+.PHONY: help install browser run test lint format migrate demo worker beat web bench bench-indicators promtool smoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -49,9 +49,17 @@ format: install ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install ## benchmarks: calendar vs holidays; dossier lifecycle vs a bare viewflow flow
+bench: install ## benchmarks: calendar vs holidays; lifecycle vs bare viewflow; indicators (100k, PostgreSQL)
 	$(PY) bench/calendar.py
 	$(PY) bench/lifecycle.py --n 100 --repeat 2
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DB)} $(PY) bench/indicators.py --n 100000
+
+BENCH_DB ?= postgres://postgres@127.0.0.1:5432/motcua
+bench-indicators: install ## 1,000,000 dossiers on PostgreSQL: scorecards from rollups vs raw, rebuild, scrape
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DB)} $(PY) bench/indicators.py --n 1000000
+
+promtool: ## check the Prometheus rules, their unit tests and the scrape config (Debian's promtool)
+	scripts/promtool_check.sh
 
 smoke: install ## boot the service as `make run` does (fresh data dir), check /healthz + worker heartbeat, stop
 	scripts/smoke.sh

@@ -17,6 +17,7 @@ Python.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -49,14 +50,16 @@ def agency_level() -> str:
     dossier by its own agency and unbound the cardinality)."""
     level = getattr(settings, "METRICS_AGENCY_LEVEL", DEFAULT_AGENCY_LEVEL)
     if level not in AgencyLevel.values:
-        logger.warning(
-            "METRICS_AGENCY_LEVEL=%r is not one of %s; using %r",
-            level,
-            AgencyLevel.values,
-            DEFAULT_AGENCY_LEVEL,
-        )
+        _warn_unknown_level(level)
         return DEFAULT_AGENCY_LEVEL
     return level
+
+
+@functools.cache
+def _warn_unknown_level(level: str) -> None:
+    logger.warning(
+        "METRICS_AGENCY_LEVEL=%r is not one of %s; using %r", level, AgencyLevel.values, DEFAULT_AGENCY_LEVEL
+    )
 
 
 class AgencyLabels:

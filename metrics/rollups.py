@@ -23,12 +23,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from metrics.indicators import COUNT_NAMES, Period, count_raw, descendants, scope_for, scorecard
+from metrics.indicators import COUNT_NAMES, Period, Scope, count_raw, descendants, scorecard
 from metrics.models import ROLLUP_HOURS, AgencyScore, MonthlyRollup, RollupDirty, RollupState
 from procedures.models import Agency
 from workflows.models import Dossier
@@ -148,18 +147,28 @@ def rollups_rebuild(
     return {"months": len(months), "rows": written, "from": months[0].isoformat() if months else None}
 
 
-def label_agencies() -> list[Agency]:
-    """Agencies that label business gauges: those at ``METRICS_AGENCY_LEVEL`` (bounded cardinality)."""
-    return list(Agency.objects.filter(level=settings.METRICS_AGENCY_LEVEL, is_active=True).order_by("code"))
+def label_scopes() -> dict[str, list[int]]:
+    """Agency ids per Prometheus ``agency`` label (``METRICS_AGENCY_LEVEL``, the collector's own mapping)."""
+    from metrics.collectors import AgencyLabels
+
+    scopes: dict[str, list[int]] = {}
+    for agency_id, label in AgencyLabels(ttl_seconds=0).mapping().items():
+        scopes.setdefault(label, []).append(agency_id)
+    return scopes
 
 
 def scores_refresh(*, now: datetime | None = None) -> int:
-    """The current month's on-time ratio and 766 total score of every label agency (with its units)."""
+    """The current month's 766 2.1 ratio and total score per label agency (with the agencies it labels)."""
     now = now or timezone.now()
     period = Period.month(timezone.localtime(now).date())
+    agencies = {a.code: a for a in Agency.objects.all()}
     refreshed = 0
-    for agency in label_agencies():
-        scope = scope_for(agency.code, include_children=True)
+    scopes = label_scopes()
+    for label, ids in sorted(scopes.items()):
+        agency = agencies.get(label)
+        if agency is None:
+            continue
+        scope = Scope(agency=agency, agency_ids=tuple(sorted(ids)), include_children=len(ids) > 1)
         card = scorecard(scope, period, now=now, source="raw")
         population = card["report_row"]["received_total"]
         AgencyScore.objects.update_or_create(
@@ -172,6 +181,7 @@ def scores_refresh(*, now: datetime | None = None) -> int:
             },
         )
         refreshed += 1
+    AgencyScore.objects.exclude(agency__code__in=list(scopes)).delete()
     return refreshed
 
 

@@ -98,6 +98,9 @@ class LogLine:
         ]
 
 
+DEMO_RESULT_URL = "https://ketqua.demo.motcua.local"
+
+
 class _Life:
     """The events of one dossier, laid out on the calendar in time order."""
 
@@ -217,6 +220,7 @@ class _Generator:
         if fate not in ("withdrawn", "stopped") and rng.random() < 0.2:
             supplements = 2 if rng.random() < 0.15 else 1
         payment = fate not in ("withdrawn", "stopped") and rng.random() < 0.08
+        self.intake_facts(life, receipt)
         parts = max(1, proc.steps)
         t = receipt
         last_step = parts - 1  # the decision closes the last step
@@ -258,10 +262,51 @@ class _Generator:
             return  # open: the decision lies after now (cut below) or never comes in the demo
         decision = "refused" if rng.random() < 0.08 else "approved"
         life.add(t, "decide", DIRECTOR, decision)
+        if rng.random() < 0.7:
+            number = rng.randint(100000, 999999)
+            life.add(life.advance(t, 0.2), "e_result", DIRECTOR, f"KQ{number} {DEMO_RESULT_URL}/{number}.pdf")
         if fate == "returned":
             t = life.advance(t, rng.uniform(0.5, 24))
             via = {"online": "online", "postal": "postal"}.get(life.channel, "direct")
             life.add(t, "return_result", DESK, via)
+        self.feedback_facts(life, life.advance(t, 1))
+
+    def intake_facts(self, life: _Life, receipt: datetime) -> None:
+        """Facts of the indicators (issue 4): sync, VNeID, digitised components, fees and online payment."""
+        rng = self.rng
+        t = life.advance(receipt, 0.1)
+        if rng.random() < 0.9:
+            life.add(t, "sync", DESK)
+        if life.channel == "online" and rng.random() < 0.8:
+            life.add(t, "vneid", DESK)
+        flags = [
+            flag
+            for flag, share in (("attachments", 0.7 if life.channel == "online" else 0.4), ("reused", 0.3))
+            if rng.random() < share
+        ]
+        if flags:
+            life.add(t, "digitised", DESK, "|".join(flags))
+        if rng.random() < 0.35:
+            online = life.channel == "online" and rng.random() < 0.6
+            life.add(t, "fee", DESK, "50000|online" if online else rng.choice(["50000", "0"]))
+
+    def feedback_facts(self, life: _Life, t: datetime) -> None:
+        """The citizen's rating, and now and then a complaint (PAKN) handled or still open."""
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.45:
+            life.add(t, "rate", DESK, "like")
+        elif roll < 0.5:
+            life.add(t, "rate", DESK, "dislike")
+        if rng.random() < 0.04:
+            life.add(t, "complaint", DESK, rng.choice(["staff", "regulation", "other"]))
+            if rng.random() < 0.8:
+                life.add(
+                    life.advance(t, rng.uniform(4, 140)),
+                    "complaint_done",
+                    DESK,
+                    rng.choice(["like", "dislike", ""]),
+                )
 
     def apologize(self, life: _Life, receipt: datetime, due0: datetime) -> None:
         """Mẫu 04 before the due date (domain §1.7), sometimes on the due day itself (flagged late)."""

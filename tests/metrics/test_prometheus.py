@@ -23,7 +23,7 @@ from config.celery_app import app as celery_app
 from metrics.collectors import agency_labels
 from procedures.models import Agency, Procedure
 from workflows import services as svc
-from workflows.choices import Channel
+from workflows.choices import Channel, NoticeThreshold
 from workflows.flows import DossierFlow, process_of
 from workflows.signals import notification_sent, sla_sweep_finished
 
@@ -37,10 +37,11 @@ def at(*args: int) -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def _single_process_fresh_labels(monkeypatch):
-    """Each test starts with the in-process registry (no multiprocess dir) and re-reads the agency tree:
-    ids are reused between rolled-back tests on SQLite."""
+def _single_process_fresh_labels(monkeypatch, settings):
+    """Each test starts with the in-process registry (no multiprocess dir), no token (loopback clients are
+    served) and re-reads the agency tree: ids are reused between rolled-back tests on SQLite."""
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    settings.METRICS_TOKEN = ""
     agency_labels.clear()
     yield
     agency_labels.clear()
@@ -89,8 +90,7 @@ def local(name: str, **labels: str) -> float:
 
 
 @pytest.mark.django_db
-def test_without_token_loopback_is_served_and_others_refused(client, settings):
-    settings.METRICS_TOKEN = ""
+def test_without_token_loopback_is_served_and_others_refused(client):
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="::1").status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 403
@@ -181,6 +181,28 @@ def test_sweep_and_notification_news_reach_the_instruments():
     notification_sent.send(sender=None, kind="overdue", ok=False)
     assert local("motcua_notifications_total", kind="overdue", result="ok") == sent + 1
     assert local("motcua_notifications_total", kind="overdue", result="failed") == lost + 1
+
+
+def test_a_real_sweep_reports_its_run_and_its_notices(world):
+    """The sweep of ``workflows`` sends its news; the instruments count the run and each notice sent."""
+    from workflows.management.commands.demo_seed import demo_users_seed
+    from workflows.services.sweep import sla_sweep_run
+
+    demo_users_seed()  # someone to tell
+    runs = local("motcua_sla_sweep_runs_total", result="ok")
+    sent = {
+        kind: local("motcua_notifications_total", kind=kind, result="ok") for kind in NoticeThreshold.values
+    }
+    with time_machine.travel(world["now"], tick=False):
+        counts = sla_sweep_run(fire_timers=False)
+    assert counts["notified"] >= 3  # two overdue dossiers and one due soon, at least
+    assert local("motcua_sla_sweep_runs_total", result="ok") == runs + 1
+    assert local("motcua_sla_sweep_last_success_timestamp_seconds") >= world["now"].timestamp()
+    for kind, before in sent.items():
+        assert (
+            local("motcua_notifications_total", kind=kind, result="ok")
+            == before + counts["by_threshold"][kind]
+        )
 
 
 @celery_app.task(name="tests.metrics.always_fails")

@@ -331,6 +331,8 @@ def _locked(dossier: Dossier, expected_revision: int | None) -> Dossier:
     expected = dossier.revision if expected_revision is None else expected_revision
     if locked.revision != expected:
         raise ChangedByOther()
+    if locked.current_step is not None:  # the closed step is announced from the dossier it belongs to
+        locked.current_step.dossier = locked
     return locked
 
 
@@ -385,6 +387,7 @@ def _announce(dossier: Dossier, event: Event, *, at: datetime, from_status: str)
         "agency_id": dossier.agency_id,
         "procedure_id": dossier.procedure_version.procedure_id,
         "event": str(event),
+        "channel": dossier.channel,
         "at": at,
         "from_status": from_status,
         "to_status": dossier.status,

@@ -62,6 +62,9 @@ def _table(card: dict[str, Any]) -> str:
     for code, entry in card["qd766"].items():
         if isinstance(entry, dict) and "numerator" in entry:
             name = INDICATOR_BY_CODE[code].name_vi
+            if code == "2.2":  # displayed, not scored: the mean in working days
+                lines.append(f"  {code:<5} {name[:52]:<52} {entry['ratio']:>8.2f} ngày làm việc")
+                continue
             lines.append(
                 f"  {code:<5} {name[:52]:<52} {entry['numerator']:>8}/{entry['denominator']:<8}"
                 f" {entry['ratio']:>7.2f}%  {entry['score']:>5.2f}/{entry['max']:g}"
