@@ -44,8 +44,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from metrics.models import END_COUNTS, FLOW_COUNTS, POPULATION_FLAGS, ROLLUP_HOURS, START_COUNTS, AgencyTarget
-from procedures.choices import AgencyLevel, OnlineLevel
+from procedures.choices import AgencyLevel, OnlineLevel, TermUnit
 from procedures.models import Agency, ProcedureVersion
+from procedures.terms import format_decimal
 from sla.selectors import calendar_for
 from workflows.choices import Channel, ComplaintKind, DossierStatus, OnlinePayment, Rating
 from workflows.models import Complaint, Dossier
@@ -756,6 +757,11 @@ def reduction_pct(version: ProcedureVersion) -> Decimal | None:
 CERTIFIED_COPY_NAME = "chứng thực bản sao điện tử"
 
 
+def _term_text(amount: Decimal, unit: str) -> str:
+    """ "7 ngày làm việc": the catalogue's own wording of a term."""
+    return f"{format_decimal(amount)} {TermUnit(unit).label}"
+
+
 def catalogue_counts(agency_ids: Iterable[int], period: Period, reduction_target: Decimal) -> dict[str, Any]:
     return catalogue_of(versions_in_force(agency_ids, period.end), reduction_target)
 
@@ -788,8 +794,8 @@ def catalogue_of(versions: list[ProcedureVersion], reduction_target: Decimal) ->
             {
                 "code": v.procedure.code,
                 "name": v.procedure.name,
-                "statutory": str(v.statutory_term),
-                "committed": str(v.committed_term),
+                "statutory": _term_text(v.statutory_term_amount, v.statutory_term_unit),
+                "committed": _term_text(v.committed_term_amount, v.committed_term_unit),
                 "reduction_pct": float(p.quantize(CENT, ROUND_HALF_UP)),
                 "meets_target": p >= reduction_target,
             }
