@@ -2,9 +2,11 @@
 
 Incremental: every lifecycle or fact event sends ``workflows.signals.dossier_changed`` inside its own
 transaction; :func:`mark_dirty` writes a :class:`RollupDirty` row there (so a rolled-back event leaves no
-trace) and asks for :func:`rollups_flush` after commit, which recounts only the dirty agency × procedure
-slices from the month of the dossier's receipt on. Several workers may flush at once: dirty rows are
-claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` where the database has it.
+trace) and, after commit, enqueues :func:`rollups_flush` on Celery, which recounts only the dirty agency ×
+procedure slices from the month of the dossier's receipt on (beat also flushes, in case a message was lost).
+Until the dirty rows are flushed, readers count live (``metrics.indicators.rollups_cover``). Several
+workers may flush at once: dirty rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` where the
+database has it.
 
 From scratch: :func:`rollups_rebuild` (``manage.py metrics_rebuild``) recounts every month with one grouped
 query per month. Both call :func:`metrics.indicators.count_raw`, so they cannot disagree by construction —
@@ -88,9 +90,23 @@ def rollup_refresh_slice(
 
 
 def mark_dirty(sender, *, agency_id: int, procedure_id: int, since: datetime, **_kwargs: Any) -> None:
-    """Receiver of ``dossier_changed`` (in the event's transaction)."""
+    """Receiver of ``dossier_changed`` (in the event's transaction): one insert, nothing else on the desk's
+    hot path; the recount runs in a Celery worker after commit (``metrics.tasks.rollups_flush``)."""
     RollupDirty.objects.create(agency_id_value=agency_id, procedure_id_value=procedure_id, since=since)
-    transaction.on_commit(rollups_flush, robust=True)
+    transaction.on_commit(_enqueue_flush, robust=True)
+
+
+FLUSH_PENDING_KEY = "metrics:rollups-flush-pending"
+
+
+def _enqueue_flush() -> None:
+    """At most one queued flush every few seconds: a burst of desk events needs one recount, not N."""
+    from django.core.cache import cache
+
+    from metrics.tasks import rollups_flush as task
+
+    if cache.add(FLUSH_PENDING_KEY, 1, timeout=5):
+        task.delay()
 
 
 def connect() -> None:
@@ -102,6 +118,9 @@ def connect() -> None:
 
 def rollups_flush(*, now: datetime | None = None) -> int:
     """Recount every dirty slice; returns the number of slices recounted. Safe on several workers."""
+    from django.core.cache import cache
+
+    cache.delete(FLUSH_PENDING_KEY)  # events committed from now on queue a new flush
     done = 0
     while True:
         with transaction.atomic():

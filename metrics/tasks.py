@@ -11,3 +11,11 @@ def rollups_refresh_current() -> dict:
     from metrics.rollups import rollups_refresh_current as run
 
     return run()
+
+
+@shared_task(name="metrics.tasks.rollups_flush", ignore_result=True)
+def rollups_flush() -> int:
+    """Recount the rollup slices dirtied by committed events (safe on several workers: SKIP LOCKED)."""
+    from metrics.rollups import rollups_flush as run
+
+    return run()

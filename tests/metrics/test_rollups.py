@@ -24,7 +24,9 @@ def _snapshot() -> list[tuple]:
 
 @pytest.mark.django_db(transaction=True)
 def test_incremental_rollups_equal_a_rebuild(tmp_path):
-    ex5_log(tmp_path)  # each event marks its slice dirty; the flush after commit recounts it
+    ex5_log(tmp_path)  # each event marks its slice dirty in its transaction
+    assert RollupDirty.objects.exists()
+    assert rollups_flush() > 0  # what the Celery task enqueued after commit runs
     assert not RollupDirty.objects.exists()
     incremental = _snapshot()
     assert incremental, "the signals must have filled the rollups"
@@ -32,6 +34,7 @@ def test_incremental_rollups_equal_a_rebuild(tmp_path):
     log = Log(EX5)
     log.add("M16", "decide", "06-03 10:00", "approved", proc="DEMO.000501")
     log.replay(tmp_path, "later.csv")
+    rollups_flush()
     incremental = _snapshot()
     rollups_rebuild()
     assert _snapshot() == incremental
