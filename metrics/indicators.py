@@ -39,14 +39,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from metrics.models import END_COUNTS, FLOW_COUNTS, POPULATION_FLAGS, ROLLUP_HOURS, START_COUNTS, AgencyTarget
 from procedures.choices import AgencyLevel, OnlineLevel, TermUnit
 from procedures.models import Agency, ProcedureVersion
-from procedures.terms import format_decimal
+from procedures.terms import WORKING_DAY_HOURS, format_decimal
 from sla.selectors import calendar_for
 from workflows.choices import Channel, ComplaintKind, DossierStatus, OnlinePayment, Rating
 from workflows.models import Complaint, Dossier
@@ -538,6 +538,7 @@ def _hours_aggregates(filters: dict[str, Q]) -> dict[str, Any]:
 COUNT_NAMES = (*FLOW_COUNTS, *START_COUNTS, *END_COUNTS)
 # Counts that some indicator needs per procedure (distinct procedures with at least one such dossier).
 DISTINCT_COUNTS = ("received_online", "fee_synced", "payment_online", "vneid_c", "vneid_r")
+DISTINCT_FIGURES = ("dvc_with", "fee_synced", "paid_any", "citizens_vneid")
 
 
 def count_raw(
@@ -586,6 +587,8 @@ class Counts:
     totals: dict[str, Any]
     by_procedure: dict[int, dict[str, Any]] = field(default_factory=dict)
     source: str = "raw"
+    # Sizes of the distinct-procedure figures when the database counted them (bulk path), else None.
+    distinct: dict[str, int] | None = None
 
     def __getitem__(self, name: str) -> Any:
         return self.totals[name]
@@ -745,21 +748,42 @@ def _complete(version: ProcedureVersion) -> bool:
 
 def reduction_pct(version: ProcedureVersion) -> Decimal | None:
     """(statutory − committed) / statutory × 100 (domain §5, Ex 9); None when the statutory term is 0."""
-    statutory = version.statutory_term.max_working_hours()
-    committed = version.committed_term.max_working_hours()
     if version.statutory_term_unit == version.committed_term_unit:
         statutory, committed = version.statutory_term_amount, version.committed_term_amount
+    else:
+        statutory = version.statutory_term.max_working_hours()
+        committed = version.committed_term.max_working_hours()
     if not statutory:
         return None
     return (statutory - committed) / statutory * HUNDRED
 
 
 CERTIFIED_COPY_NAME = "chứng thực bản sao điện tử"
+_HOURS_PER_UNIT = {
+    TermUnit.WORKING_HOURS: Decimal(1),
+    TermUnit.WORKING_DAYS: WORKING_DAY_HOURS,
+    TermUnit.CALENDAR_DAYS: WORKING_DAY_HOURS,
+}
+
+
+def _max_hours(amount: Decimal, unit: str) -> Decimal:
+    """``Term.max_working_hours`` without building a Term (the bulk path does this thousands of times)."""
+    return amount * _HOURS_PER_UNIT[unit]
 
 
 def _term_text(amount: Decimal, unit: str) -> str:
     """ "7 ngày làm việc": the catalogue's own wording of a term."""
-    return f"{format_decimal(amount)} {TermUnit(unit).label}"
+    return f"{format_decimal(amount)} {_unit_label(unit)}"
+
+
+def _unit_label(unit: str) -> str:
+    labels = _UNIT_LABELS.setdefault(translation.get_language(), {})
+    if unit not in labels:
+        labels[unit] = str(TermUnit(unit).label)
+    return labels[unit]
+
+
+_UNIT_LABELS: dict[str | None, dict[str, str]] = {}
 
 
 def catalogue_counts(agency_ids: Iterable[int], period: Period, reduction_target: Decimal) -> dict[str, Any]:
@@ -773,8 +797,12 @@ def catalogue_of(versions: list[ProcedureVersion], reduction_target: Decimal) ->
     reductions = [(v, reduction_pct(v)) for v in versions]
     reductions = [(v, pct) for v, pct in reductions if pct is not None]
     copies = [v for v in versions if CERTIFIED_COPY_NAME in v.procedure.name.lower()]
-    statutory_sum = sum((v.statutory_term.max_working_hours() for v, _p in reductions), ZERO)
-    committed_sum = sum((v.committed_term.max_working_hours() for v, _p in reductions), ZERO)
+    statutory_sum = sum(
+        (_max_hours(v.statutory_term_amount, v.statutory_term_unit) for v, _p in reductions), ZERO
+    )
+    committed_sum = sum(
+        (_max_hours(v.committed_term_amount, v.committed_term_unit) for v, _p in reductions), ZERO
+    )
     return {
         "procedures": {v.procedure_id for v in versions},
         "procedures_total": len(versions),
@@ -985,12 +1013,16 @@ def assemble(
     sync_ratio = Decimal(pop("synced")) / population if population else ZERO
     times_sync = sync_ratio if settings.QD766_ONLINE_SHARE_TIMES_SYNC else Decimal(1)
     online_33 = pct(Decimal(c["received_online_qualifying"]) * times_sync, received)
-    dvc_with = cat["dvc"] & counts.procedures_with("received_online")
-    fee_synced = cat["fee_bearing"] & counts.procedures_with("fee_synced")
-    paid_any = cat["fee_bearing"] & counts.procedures_with("payment_online")
-    citizens_vneid = cat["for_citizens"] & (
-        counts.procedures_with("vneid_c") | counts.procedures_with("vneid_r")
-    )
+    if counts.distinct is not None:
+        dvc_with, fee_synced = counts.distinct["dvc_with"], counts.distinct["fee_synced"]
+        paid_any, citizens_vneid = counts.distinct["paid_any"], counts.distinct["citizens_vneid"]
+    else:
+        dvc_with = len(cat["dvc"] & counts.procedures_with("received_online"))
+        fee_synced = len(cat["fee_bearing"] & counts.procedures_with("fee_synced"))
+        paid_any = len(cat["fee_bearing"] & counts.procedures_with("payment_online"))
+        citizens_vneid = len(
+            cat["for_citizens"] & (counts.procedures_with("vneid_c") | counts.procedures_with("vneid_r"))
+        )
     late_rate = pct(late_766, population)
     bad_rate = pct(pop("complained_or_disliked"), population)
     satisfaction = max(ZERO, HUNDRED - late_rate - bad_rate) if population else ZERO
@@ -1014,17 +1046,17 @@ def assemble(
         # 2.2 is displayed, not scored: the "ratio" is the mean in working days (numerator / denominator).
         "2.2": _entry(i["2.2"], (c["hours_used"] / 8).quantize(CENT), c["decided_total"], avg_days),
         "3.1": _entry(i["3.1"], cat["procedures_online"], cat["procedures_total"]),
-        "3.2": _entry(i["3.2"], len(dvc_with), len(cat["dvc"])),
+        "3.2": _entry(i["3.2"], dvc_with, len(cat["dvc"])),
         "3.3": _entry(i["3.3"], c["received_online_qualifying"], received, online_33),
-        "3.5": _entry(i["3.5"], len(fee_synced), len(cat["fee_bearing"])),
-        "3.5b": _entry(i["3.5b"], len(paid_any), len(cat["fee_bearing"])),
+        "3.5": _entry(i["3.5"], fee_synced, len(cat["fee_bearing"])),
+        "3.5b": _entry(i["3.5b"], paid_any, len(cat["fee_bearing"])),
         "3.6": _entry(i["3.6"], c["payment_online"], c["payment_due"]),
         "4.1": _entry(i["4.1"], pop("paper_e_result"), pop("paper")),
         "4.2": _entry(i["4.2"], pop("digitised"), population),
         "4.x": _entry(i["4.x"], cat["certified_copy_online"], cat["certified_copy_total"]),
         "4.3": _entry(i["4.3"], pop("reused"), population),
         "4.4": _entry(i["4.4"], pop("data_store"), population),
-        "4.5a": _entry(i["4.5a"], len(citizens_vneid), len(cat["for_citizens"])),
+        "4.5a": _entry(i["4.5a"], citizens_vneid, len(cat["for_citizens"])),
         "4.5b": _entry(i["4.5b"], pop("vneid"), population),
         "5.1": _entry(i["5.1"], pakn["complaints_classified"], pakn["complaints_received"]),
         "5.2": _entry(i["5.2"], pakn["complaints_on_time"], pakn["complaints_handled"]),
@@ -1204,28 +1236,6 @@ def scorecards_bulk(
 
     now = now or timezone.now()
     ids = [a.pk for a in agencies]
-    totals_by: dict[tuple[int, date], dict[str, Any]] = {}
-    rows_by: dict[tuple[int, date], dict[int, dict[str, Any]]] = defaultdict(dict)
-    if source == "rollup":
-        # Sums per agency × month in SQL; only the columns that need distinct procedures come per procedure.
-        rollups = MonthlyRollup.objects.filter(agency_id__in=ids, month__in=months).order_by()
-        sums = {name: Sum(name) for name in (*COUNT_NAMES, *ROLLUP_HOURS)}
-        for row in rollups.values("agency_id", "month").annotate(**sums):
-            totals_by[(row["agency_id"], row["month"])] = row
-        distinct = DISTINCT_COUNTS
-        wanted = Q()
-        for name in distinct:
-            wanted |= Q(**{f"{name}__gt": 0})
-        for agency_id, month, procedure_id, *values in rollups.filter(wanted).values_list(
-            "agency_id", "month", "procedure_id", *distinct
-        ):
-            rows_by[(agency_id, month)][procedure_id] = dict(zip(distinct, values, strict=True))
-    else:
-        for month in months:
-            for row in count_raw(ids, Period.month(month), now, by=("agency_id", "procedure_id")):
-                rows_by[(row["agency_id"], month)][row["procedure_id"]] = row
-        for key, rows in rows_by.items():
-            totals_by[key] = _totals(rows.values())
     versions_by_agency = _lite_versions(agencies)
     years = {m.year for m in months}
     targets = {
@@ -1245,6 +1255,57 @@ def scorecards_bulk(
         if any(v.publication_decision_date for v in versions)
     }
     in_force_of: dict[tuple, dict[int, Any]] = {}
+    totals_by: dict[tuple[int, date], dict[str, Any]] = {}
+    rows_by: dict[tuple[int, date], dict[int, dict[str, Any]]] = defaultdict(dict)
+    distinct_by: dict[tuple[int, date], dict[str, int]] = {}
+    if source == "rollup":
+        # Sums per agency × month in SQL; only the columns that need distinct procedures come per procedure.
+        rollups = MonthlyRollup.objects.filter(agency_id__in=ids, month__in=months).order_by()
+        # Aliased: an annotation named like a column would shadow it in the FILTER clauses below.
+        sums: dict[str, Any] = {f"sum__{name}": Sum(name) for name in (*COUNT_NAMES, *ROLLUP_HOURS)}
+        if len(stable) == len(versions_by_agency):
+            # One catalogue for every month: the distinct-procedure figures are row counts in the same query.
+            first = {}
+            for versions in versions_by_agency.values():
+                for v in versions:
+                    first.setdefault(v.procedure_id, v)
+            dvc = [pk for pk, v in first.items() if v.online_level in (OnlineLevel.FULL, OnlineLevel.PARTIAL)]
+            fee = [pk for pk, v in first.items() if (v.fees_vnd or 0) > 0]
+            citizens = [pk for pk, v in first.items() if v.for_citizens]
+            sums.update(
+                dvc_with=Count("pk", filter=Q(received_online__gt=0, procedure_id__in=dvc)),
+                fee_synced_n=Count("pk", filter=Q(fee_synced__gt=0, procedure_id__in=fee)),
+                paid_any=Count("pk", filter=Q(payment_online__gt=0, procedure_id__in=fee)),
+                citizens_vneid=Count(
+                    "pk", filter=(Q(vneid_c__gt=0) | Q(vneid_r__gt=0)) & Q(procedure_id__in=citizens)
+                ),
+            )
+        for row in rollups.values("agency_id", "month").annotate(**sums):
+            totals_by[(row["agency_id"], row["month"])] = {
+                name: row[f"sum__{name}"] for name in (*COUNT_NAMES, *ROLLUP_HOURS)
+            }
+            if "dvc_with" in row:
+                distinct_by[(row["agency_id"], row["month"])] = {
+                    "dvc_with": row["dvc_with"],
+                    "fee_synced": row["fee_synced_n"],
+                    "paid_any": row["paid_any"],
+                    "citizens_vneid": row["citizens_vneid"],
+                }
+        if not distinct_by:
+            distinct = DISTINCT_COUNTS
+            wanted = Q()
+            for name in distinct:
+                wanted |= Q(**{f"{name}__gt": 0})
+            for agency_id, month, procedure_id, *values in rollups.filter(wanted).values_list(
+                "agency_id", "month", "procedure_id", *distinct
+            ):
+                rows_by[(agency_id, month)][procedure_id] = dict(zip(distinct, values, strict=True))
+    else:
+        for month in months:
+            for row in count_raw(ids, Period.month(month), now, by=("agency_id", "procedure_id")):
+                rows_by[(row["agency_id"], month)][row["procedure_id"]] = row
+        for key, rows in rows_by.items():
+            totals_by[key] = _totals(rows.values())
     pakn_rows = {}
     if Complaint.objects.filter(agency_id__in=ids).exists():
         pakn_rows = complaint_counts_months(ids, [Period.month(m) for m in months], now)
@@ -1276,6 +1337,8 @@ def scorecards_bulk(
             rows = rows_by.get((agency.pk, month), {})
             totals = _totals([totals_by[(agency.pk, month)]] if (agency.pk, month) in totals_by else [])
             counts = Counts(totals=totals, by_procedure=rows, source=source)
+            if distinct_by:
+                counts.distinct = distinct_by.get((agency.pk, month), dict.fromkeys(DISTINCT_FIGURES, 0))
             key = (agency.pk, tuple(sorted(v.pk for v in in_force.values())), red)
             if key not in catalogues:  # the catalogue rarely changes from month to month
                 catalogues[key] = catalogue_of(list(in_force.values()), red)
