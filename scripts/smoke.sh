@@ -17,6 +17,12 @@ HOST=127.0.0.1 PORT=$PORT setsid scripts/run.sh >"$MOTCUA_VAR_DIR/run.log" 2>&1 
 runner=$!
 cleanup() {
   kill -- -"$runner" 2>/dev/null || true
+  # Bounded: whatever in the service's process group has not stopped after 20 s is killed.
+  for _ in $(seq 1 20); do
+    kill -0 -- -"$runner" 2>/dev/null || break
+    sleep 1
+  done
+  kill -KILL -- -"$runner" 2>/dev/null || true
   wait "$runner" 2>/dev/null || true
   rm -rf "$MOTCUA_VAR_DIR"
 }
