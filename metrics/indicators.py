@@ -834,29 +834,32 @@ def catalogue_of(versions: list[ProcedureVersion], reduction_target: Decimal) ->
     }
 
 
-def complaint_counts(
-    agency_ids: Iterable[int], period: Period, now: datetime | None = None, *, by_agency: bool = False
-) -> dict[str, Any]:
-    """Group 5 (5.1–5.3) in one aggregate over the complaints of the scope (or one row per agency)."""
+def _complaint_aggregates(period: Period, now: datetime | None, suffix: str = "") -> dict[str, Count]:
+    """The group 5 counts (5.1–5.3) of one period as conditional aggregates over the complaint table."""
     start, end, as_of = period.start_at, period.end_at, period.as_of(now)
-    received = Q(received_at__gte=start)
+    alive = Q(received_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
+    received = alive & Q(received_at__gte=start)
     resolved = Q(resolved_at__isnull=False, resolved_at__lt=end)
     overdue = (resolved & Q(resolved_at__gt=F("due_at"))) | (~resolved & Q(due_at__lt=as_of))
     disliked = Q(dislikes__gt=F("likes"))
-    qs = Complaint.objects.filter(agency_id__in=list(agency_ids), received_at__lt=end).filter(
-        Q(resolved_at__isnull=True) | Q(resolved_at__gte=start)
-    )
-    aggregates = dict(
-        complaints_handled=Count("pk"),
-        complaints_on_time=Count("pk", filter=~overdue),
-        complaints_received=Count("pk", filter=received),
-        complaints_classified=Count("pk", filter=received & ~Q(kind=ComplaintKind.OTHER)),
-        complaints_satisfied=Count("pk", filter=received & ~overdue & ~disliked & Q(repeated=False)),
-        complaints_about_staff=Count("pk", filter=received & Q(kind=ComplaintKind.STAFF)),
-    )
-    if by_agency:
-        return {row.pop("agency_id"): row for row in qs.order_by().values("agency_id").annotate(**aggregates)}
-    return qs.aggregate(**aggregates)
+    return {
+        f"complaints_handled{suffix}": Count("pk", filter=alive),
+        f"complaints_on_time{suffix}": Count("pk", filter=alive & ~overdue),
+        f"complaints_received{suffix}": Count("pk", filter=received),
+        f"complaints_classified{suffix}": Count("pk", filter=received & ~Q(kind=ComplaintKind.OTHER)),
+        f"complaints_satisfied{suffix}": Count(
+            "pk", filter=received & ~overdue & ~disliked & Q(repeated=False)
+        ),
+        f"complaints_about_staff{suffix}": Count("pk", filter=received & Q(kind=ComplaintKind.STAFF)),
+    }
+
+
+def complaint_counts(
+    agency_ids: Iterable[int], period: Period, now: datetime | None = None
+) -> dict[str, int]:
+    """Group 5 (5.1–5.3) in one aggregate over the complaints of the scope."""
+    qs = Complaint.objects.filter(agency_id__in=list(agency_ids))
+    return qs.aggregate(**_complaint_aggregates(period, now))
 
 
 def complaint_counts_months(
@@ -865,24 +868,7 @@ def complaint_counts_months(
     """:func:`complaint_counts` per agency for several periods in one query (conditional aggregates)."""
     aggregates: dict[str, Any] = {}
     for n, period in enumerate(periods):
-        start, end, as_of = period.start_at, period.end_at, period.as_of(now)
-        alive = Q(received_at__lt=end) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=start))
-        received = alive & Q(received_at__gte=start)
-        resolved = Q(resolved_at__isnull=False, resolved_at__lt=end)
-        overdue = (resolved & Q(resolved_at__gt=F("due_at"))) | (~resolved & Q(due_at__lt=as_of))
-        disliked = Q(dislikes__gt=F("likes"))
-        aggregates.update(
-            {
-                f"complaints_handled__{n}": Count("pk", filter=alive),
-                f"complaints_on_time__{n}": Count("pk", filter=alive & ~overdue),
-                f"complaints_received__{n}": Count("pk", filter=received),
-                f"complaints_classified__{n}": Count("pk", filter=received & ~Q(kind=ComplaintKind.OTHER)),
-                f"complaints_satisfied__{n}": Count(
-                    "pk", filter=received & ~overdue & ~disliked & Q(repeated=False)
-                ),
-                f"complaints_about_staff__{n}": Count("pk", filter=received & Q(kind=ComplaintKind.STAFF)),
-            }
-        )
+        aggregates.update(_complaint_aggregates(period, now, f"__{n}"))
     result: dict[tuple[int, date], dict[str, int]] = {}
     rows = Complaint.objects.filter(agency_id__in=list(agency_ids)).order_by().values("agency_id")
     for row in rows.annotate(**aggregates):

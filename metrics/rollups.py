@@ -44,11 +44,8 @@ def _month(at: datetime | date) -> date:
 
 
 def months_between(first: date, last: date) -> list[date]:
-    months, day = [], first.replace(day=1)
-    while day <= last:
-        months.append(day)
-        day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return months
+    """First days of the months from ``first``'s to ``last``'s, both included."""
+    return Period(first.replace(day=1), Period.month(last).end).months() or []
 
 
 def _rows(month: date, now: datetime, *, agency_ids=None, procedure_ids=None) -> list[MonthlyRollup]:
