@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "django_fsm",
     "django_filters",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
     "sla",
     "procedures",
     "workflows",
@@ -70,7 +73,7 @@ ASGI_APPLICATION = "config.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -214,4 +217,64 @@ METRICS_REFRESH_SECONDS = env.float("METRICS_REFRESH_SECONDS", default=600.0)
 CELERY_BEAT_SCHEDULE["metrics-refresh"] = {
     "task": "metrics.tasks.rollups_refresh_current",
     "schedule": METRICS_REFRESH_SECONDS,
+}
+
+
+# --- issue 5: public pages, REST API, outbox -------------------------------------------------------------
+# Absolute address of the public site, printed as the QR code on Mẫu 01 (the lookup page's address).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
+# Rate limits of the public pages (django-ratelimit): per client IP and per dossier code, so codes cannot
+# be enumerated. The counters live in RATELIMIT_CACHE: Redis when CACHE_URL points there (shared by every
+# web process), a per-process memory cache otherwise.
+PUBLIC_LOOKUP_RATE_IP = env.str("PUBLIC_LOOKUP_RATE_IP", default="30/m")
+PUBLIC_LOOKUP_RATE_CODE = env.str("PUBLIC_LOOKUP_RATE_CODE", default="10/h")
+PUBLIC_PAGE_RATE_IP = env.str("PUBLIC_PAGE_RATE_IP", default="300/m")
+if CACHES["default"]["BACKEND"].endswith(("RedisCache", "PyMemcacheCache", "PyLibMCCache")):
+    RATELIMIT_USE_CACHE = "default"
+else:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ratelimit",
+    }
+    RATELIMIT_USE_CACHE = "ratelimit"
+    # A per-process cache is fine for the zero-setup default; production sets CACHE_URL to Redis.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_VIEW = "workflows.views.public.rate_limited"
+# Behind a reverse proxy set to REMOTE_ADDR's replacement, e.g. "HTTP_X_REAL_IP" (the proxy must set it).
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["workflows.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["workflows.api.auth.HasScope"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "workflows.api.problems.problem_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["workflows.api.auth.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"client": env.str("API_RATE_PER_CLIENT", default="6000/m")},
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "motcua API",
+    "DESCRIPTION": "REST API of motcua: procedure catalogue, online dossier intake, dossiers and their "
+    "events, lifecycle actions, indicators (Decision 766/QĐ-TTg). Authenticate with "
+    "`Authorization: Api-Key <key>`; errors are RFC 9457 problem+json.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
+
+# Outbox delivery to subscribers (webhooks): back-off base × 2^attempt seconds, capped; dead after N tries.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=30.0)
+OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=6 * 3600.0)
+OUTBOX_TIMEOUT_SECONDS = env.float("OUTBOX_TIMEOUT_SECONDS", default=10.0)
+OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=200)
+OUTBOX_DELIVER_SECONDS = env.float("OUTBOX_DELIVER_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE["outbox-deliver"] = {
+    "task": "workflows.tasks.outbox_deliver",
+    "schedule": OUTBOX_DELIVER_SECONDS,
 }

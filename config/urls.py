@@ -1,14 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site, route
 from viewflow.workflow.flow import FlowAppViewset
 
 from config import views
+from metrics.api.urls import urlpatterns as metrics_api
 from metrics.prometheus import metrics_view
+from metrics.public_urls import urlpatterns as metrics_public
 from metrics.urls import MetricsApplication
+from procedures.api.urls import urlpatterns as procedures_api
+from procedures.public_urls import urlpatterns as procedures_public
+from workflows.api.urls import urlpatterns as workflows_api
 from workflows.flows import DossierFlow
+from workflows.public_urls import urlpatterns as workflows_public
 from workflows.urls import urlpatterns as desk_urlpatterns
 from workflows.views.desk import home
 
@@ -44,6 +51,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
+    # Public pages (no login): catalogue, dossier lookup, rating and PAKN, statistics.
+    path("", include((procedures_public + workflows_public + metrics_public, "public"))),
+    # REST API for portals and partner systems (issue 5).
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include((procedures_api + workflows_api + metrics_api, "api"))),
     path("accounts/", AuthViewset(with_profile_view=False, allow_password_change=False).urls),
     path("", home, name="home"),
     path("", site.urls),

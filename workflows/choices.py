@@ -201,3 +201,32 @@ class StepOutcome(models.TextChoices):
     BY_DECISION = "by_decision", _("Hoàn thành khi ghi nhận kết quả")
     STOPPED = "stopped", _("Dừng xử lý")
     WITHDRAWN = "withdrawn", _("Rút hồ sơ")
+
+
+class ApiScope(models.TextChoices):
+    """What an integration client may do through the REST API (issue 5); a client holds a list of them."""
+
+    PROCEDURES_READ = "procedures:read", _("Đọc danh mục thủ tục")
+    DOSSIERS_READ = "dossiers:read", _("Đọc hồ sơ và sự kiện")
+    DOSSIERS_SUBMIT = "dossiers:submit", _("Nộp hồ sơ trực tuyến")
+    DOSSIERS_ACT = "dossiers:act", _("Thực hiện thao tác xử lý hồ sơ")
+    INDICATORS_READ = "indicators:read", _("Đọc chỉ số")
+
+
+class DeliveryStatus(models.TextChoices):
+    """One outbox event on its way to one subscriber."""
+
+    PENDING = "pending", _("Chờ gửi")
+    DELIVERED = "delivered", _("Đã gửi, được xác nhận")
+    DEAD = "dead", _("Thất bại (hết số lần thử)")
+
+
+class AccessPurpose(models.TextChoices):
+    """Why a staff member saw a dossier's personal data (Decree 13/2023, domain §8: audit logging)."""
+
+    DESK_PAGE = "desk_page", _("Xem trang hồ sơ")
+    SLIP = "slip", _("In phiếu")
+    TASK = "task", _("Xử lý công việc")
+    ADMIN = "admin", _("Trang quản trị")
+    API = "api", _("Giao diện lập trình (API)")
+    EXPORT = "export", _("Xuất danh sách")

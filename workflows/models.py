@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
+from rest_framework_api_key.models import AbstractAPIKey
 
 from procedures.models import Agency, ProcedureVersion
 from sla.models import Deadline
@@ -31,10 +32,12 @@ from workflows.choices import (
     CHANNEL_NATIONAL_CODE,
     NATIONAL_STATUS,
     OPEN_STATUSES,
+    AccessPurpose,
     ApplicantKind,
     Channel,
     ComplaintKind,
     Decision,
+    DeliveryStatus,
     DossierStatus,
     Event,
     LegalRegime,
@@ -307,6 +310,12 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     )
     rating = models.CharField(_("đánh giá"), max_length=8, choices=Rating.choices, blank=True)
     rated_at = models.DateTimeField(_("đánh giá lúc"), null=True, blank=True)
+    rating_criteria = models.JSONField(
+        _("điểm theo tiêu chí đánh giá"),
+        default=dict,
+        blank=True,
+        help_text=_("Tiêu chí (domain §4.4) → điểm 0–2, do người dân chấm khi đánh giá."),
+    )
     route = models.JSONField(_("quy trình áp dụng"), default=list, blank=True)
     current_step = models.ForeignKey(
         "DossierStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -613,3 +622,157 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"PAKN {self.dossier_id} {self.received_at:%d/%m/%Y}"
+
+
+# --- issue 5: integration clients, idempotent intake, the outbox, personal-data access log ----------------
+
+
+class ApiClient(AbstractAPIKey):
+    """A partner system (online portal, ministry system) calling the REST API with its own key and scopes.
+
+    The client acts as ``user``: its unit memberships decide what it may do, through the same services and
+    permission checks as a desk officer in the UI — there is no second code path for the API.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tài khoản đại diện"),
+        on_delete=models.PROTECT,
+        related_name="api_client",
+    )
+    scopes = models.JSONField(_("phạm vi được phép"), default=list, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("hệ thống tích hợp")
+        verbose_name_plural = pgettext_lazy("plural", "hệ thống tích hợp")
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a request carrying ``Idempotency-Key``; a retry gets the same answer back.
+
+    The unique constraint is the lock: concurrent retries race on the insert and exactly one wins.
+    """
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="idempotency_keys")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    dossier = models.ForeignKey(Dossier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="workflows_idempotency_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id}:{self.key}"
+
+
+class OutboxEvent(models.Model):
+    """One lifecycle event in the national sync shape (domain §4.3), written with the event itself.
+
+    Written in the same transaction as the ``DossierEvent`` (``workflows.services.outbox``), so a committed
+    event is never missing here and a rolled-back one never appears.
+    """
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="outbox")
+    event = models.OneToOneField(DossierEvent, on_delete=models.PROTECT, related_name="outbox")
+    seq = models.PositiveIntegerField(_("thứ tự trong hồ sơ"))
+    kind = models.CharField(_("sự kiện"), max_length=32, choices=Event.choices)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sự kiện chờ đồng bộ")
+        verbose_name_plural = pgettext_lazy("plural", "sự kiện chờ đồng bộ")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}#{self.seq} {self.kind}"
+
+
+class Subscriber(models.Model):
+    """A system that receives every outbox event by webhook (HMAC-signed), e.g. the national portal."""
+
+    name = models.CharField(_("tên"), max_length=100, unique=True)
+    url = models.URLField(_("địa chỉ webhook"), max_length=500)
+    secret = models.CharField(_("khóa ký HMAC"), max_length=200)
+    active = models.BooleanField(_("đang hoạt động"), default=True)
+    national = models.BooleanField(
+        _("là Cổng DVCQG"),
+        default=False,
+        help_text=_("Xác nhận của hệ thống này được tính là hồ sơ đã đồng bộ (766 chỉ số 1.4)."),
+    )
+    max_attempts = models.PositiveSmallIntegerField(_("số lần thử tối đa"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hệ thống nhận đồng bộ")
+        verbose_name_plural = pgettext_lazy("plural", "hệ thống nhận đồng bộ")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Delivery(models.Model):
+    """One outbox event to one subscriber: retried with back-off, dead after N tries, replayable."""
+
+    outbox_event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        _("trạng thái"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần đã thử"), default=0)
+    next_attempt_at = models.DateTimeField(_("thử lại lúc"))
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(_("được xác nhận lúc"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lượt gửi đồng bộ")
+        verbose_name_plural = pgettext_lazy("plural", "lượt gửi đồng bộ")
+        constraints = [
+            models.UniqueConstraint(fields=["outbox_event", "subscriber"], name="workflows_delivery_once")
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="workflows_delivery_due"),
+            models.Index(fields=["subscriber", "dossier", "status"], name="workflows_delivery_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outbox_event_id}→{self.subscriber_id} {self.status}"
+
+
+class PersonalDataAccess(models.Model):
+    """Who saw which dossier's personal data, when and how (domain §8: audit logging, kept ≥ 2 years)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("người xem"), on_delete=models.PROTECT, related_name="+"
+    )
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("hồ sơ"), on_delete=models.PROTECT, related_name="personal_data_accesses"
+    )
+    purpose = models.CharField(_("mục đích"), max_length=16, choices=AccessPurpose.choices)
+    path = models.CharField(_("địa chỉ truy cập"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("lượt truy cập dữ liệu cá nhân")
+        verbose_name_plural = pgettext_lazy("plural", "lượt truy cập dữ liệu cá nhân")
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["dossier", "at"], name="workflows_pda_dossier"),
+            models.Index(fields=["user", "at"], name="workflows_pda_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.dossier_id} {self.at:%Y-%m-%d %H:%M}"

@@ -60,6 +60,7 @@ from workflows.models import (
     validate_tax_code,
 )
 from workflows.routing import route_for_version, route_hours
+from workflows.services.outbox import outbox_append
 from workflows.signals import dossier_changed, dossier_event_recorded
 
 # Domain §0: Decree 118/2025 replaced Decree 61/2018 for dossiers received from 1/7/2025.
@@ -301,7 +302,7 @@ def _record(
     payload: dict[str, Any] | None = None,
 ) -> DossierEvent:
     seq = (dossier.events.aggregate(m=Max("seq"))["m"] or 0) + 1
-    return DossierEvent.objects.create(
+    row = DossierEvent.objects.create(
         dossier=dossier,
         seq=seq,
         event=event,
@@ -313,6 +314,8 @@ def _record(
         note=note,
         payload=payload or {},
     )
+    outbox_append(dossier=dossier, event=row)
+    return row
 
 
 def _save(dossier: Dossier) -> None:

@@ -1,0 +1,5 @@
+"""REST API routes (issue 5)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
