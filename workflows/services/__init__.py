@@ -1,5 +1,6 @@
 """Writes of the ``workflows`` app: the dossier lifecycle (see :mod:`workflows.services.lifecycle`)."""
 
+from workflows.services.access import personal_data_access_log
 from workflows.services.facts import (
     dossier_complaint,
     dossier_complaint_done,
@@ -60,4 +61,5 @@ __all__ = [
     "dossier_sync",
     "dossier_vneid",
     "dossier_withdraw",
+    "personal_data_access_log",
 ]
