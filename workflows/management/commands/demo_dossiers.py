@@ -8,6 +8,7 @@ Idempotent: if demo dossiers already exist it does nothing. Needs the demo catal
 
 from __future__ import annotations
 
+import random
 import sys
 import time
 from collections import Counter
@@ -27,6 +28,30 @@ from workflows.routing import route_for_version
 from workflows.services.event_log import EventLogError, event_log_replay, parse_aware
 
 DEMO_AGENCY_PREFIX = "DEMO-"
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
+MIDDLE = ["Văn", "Thị", "Minh", "Thu", "Đức", "Ngọc", "Hữu", "Thanh", "Quang", "Bảo"]
+GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hùng", "Lan", "Long", "Mai", "Nam"]
+STREETS = ["Lê Lợi", "Trần Phú", "Nguyễn Huệ", "Hai Bà Trưng", "Quang Trung", "Lý Thường Kiệt"]
+
+
+def demo_applicants(seed: int) -> int:
+    """Give the replayed demo dossiers made-up applicants (the event log carries none).
+
+    The public lookup needs a phone number or an ID to check the citizen's second factor, and the desk
+    pages and slips need a name; these are invented, deterministic for a seed, and valid by domain §7.
+    """
+    rng = random.Random(seed)
+    dossiers = list(Dossier.objects.filter(code__regex=DEMO_CODE_REGEX, applicant_name="").order_by("pk"))
+    for dossier in dossiers:
+        dossier.applicant_name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        province, gender_century, year = rng.randint(1, 96), rng.choice("0123"), rng.randint(0, 99)
+        dossier.applicant_id_number = f"{province:03d}{gender_century}{year:02d}{rng.randint(0, 999999):06d}"
+        dossier.applicant_phone = f"09{rng.randint(0, 99_999_999):08d}"
+        dossier.applicant_address = f"Số {rng.randint(1, 300)} đường {rng.choice(STREETS)}"
+    Dossier.objects.bulk_update(
+        dossiers, ["applicant_name", "applicant_id_number", "applicant_phone", "applicant_address"], 500
+    )
+    return len(dossiers)
 
 
 def demo_procedures(now) -> list[DemoProcedure]:
@@ -88,6 +113,7 @@ class Command(BaseCommand):
         except EventLogError as exc:
             raise CommandError(str(exc)) from None
         done = time.monotonic()
+        demo_applicants(opts["seed"])
         self.stdout.write(str(summary))
         by_status = Counter(
             Dossier.objects.filter(code__regex=DEMO_CODE_REGEX).values_list("status", flat=True)
@@ -97,3 +123,6 @@ class Command(BaseCommand):
             f"generated in {generated - started:.1f} s, "
             f"replayed {summary.rows} rows in {done - generated:.1f} s"
         )
+        sample = Dossier.objects.filter(code__regex=DEMO_CODE_REGEX).exclude(status="draft").order_by("pk")
+        for code, phone in sample.values_list("code", "applicant_phone")[:3]:
+            self.stdout.write(f"try the public lookup: /tra-cuu/?code={code}&verify={phone[-4:]}")
