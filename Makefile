@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test lint format migrate demo worker beat web bench bench-indicators promtool smoke clean
+.PHONY: help install browser run test lint format migrate demo worker beat web bench bench-indicators promtool smoke schemathesis loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -60,6 +60,12 @@ bench-indicators: install ## 1,000,000 dossiers on PostgreSQL: scorecards from r
 
 promtool: ## check the Prometheus rules, their unit tests and the scrape config (Debian's promtool)
 	scripts/promtool_check.sh
+
+schemathesis: install ## fuzz the REST API against its OpenAPI schema (/api/schema/): no 5xx, no schema violation
+	scripts/schemathesis.sh
+
+loadtest: install ## locust, 50 users on lookup + catalogue over PostgreSQL + Redis on loopback; prints p95, errors
+	scripts/loadtest.sh
 
 smoke: install ## boot the service as `make run` does (fresh data dir), check /healthz + worker heartbeat, stop
 	scripts/smoke.sh

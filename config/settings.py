@@ -230,6 +230,7 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 PUBLIC_LOOKUP_RATE_IP = env.str("PUBLIC_LOOKUP_RATE_IP", default="30/m")
 PUBLIC_LOOKUP_RATE_CODE = env.str("PUBLIC_LOOKUP_RATE_CODE", default="10/h")
 PUBLIC_PAGE_RATE_IP = env.str("PUBLIC_PAGE_RATE_IP", default="300/m")
+PUBLIC_STATISTICS_CACHE_SECONDS = env.int("PUBLIC_STATISTICS_CACHE_SECONDS", default=300)
 if CACHES["default"]["BACKEND"].endswith(("RedisCache", "PyMemcacheCache", "PyLibMCCache")):
     RATELIMIT_USE_CACHE = "default"
 else:
