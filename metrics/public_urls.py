@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.urls import path
-from django.views.generic import TemplateView
+
+from metrics import views_public
 
 urlpatterns = [
-    path("thong-ke/", TemplateView.as_view(template_name="public/base.html"), name="statistics"),
+    path("thong-ke/", views_public.statistics, name="statistics"),
+    path("thong-ke/<str:code>/", views_public.statistics_agency, name="statistics_agency"),
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.urls import path
-from django.views.generic import TemplateView
+
+from procedures import views
 
 urlpatterns = [
-    path("thu-tuc/", TemplateView.as_view(template_name="public/base.html"), name="catalogue"),
+    path("thu-tuc/", views.catalogue, name="catalogue"),
+    path("thu-tuc/<str:code>/", views.procedure_detail, name="procedure"),
 ]

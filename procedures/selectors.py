@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from procedures.models import Agency, Procedure, ProcedureStep, ProcedureVersion
 
@@ -60,4 +60,49 @@ def catalogue_queryset(procedures: QuerySet[Procedure] | None = None) -> QuerySe
         Prefetch(
             "versions__steps", queryset=ProcedureStep.objects.select_related("unit").order_by("step_no")
         ),
+    )
+
+
+def _in_force_on(on: date) -> Q:
+    return Q(effective_from__lte=on) & (Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+
+
+def versions_in_force_on(on: date) -> QuerySet[ProcedureVersion]:
+    """One version per procedure: the one in force on ``on``, with its procedure and agency joined.
+
+    The public catalogue lists procedures as citizens meet them today, so it reads versions, not procedures.
+    Periods should not overlap (``procedure_versions_close`` ends the previous one), but an imported
+    catalogue may still hold an overlap; like :func:`version_in_force`, the latest ``effective_from`` wins,
+    here with a ``NOT EXISTS`` on the (procedure, effective_from) unique index instead of a query per row.
+    """
+    newer = ProcedureVersion.objects.filter(
+        _in_force_on(on), procedure=OuterRef("procedure"), effective_from__gt=OuterRef("effective_from")
+    )
+    return (
+        ProcedureVersion.objects.filter(_in_force_on(on))
+        .filter(~Exists(newer))
+        .select_related("procedure__agency")
+    )
+
+
+def version_in_force_by_code(code: str, on: date) -> ProcedureVersion | None:
+    """The version in force on ``on`` of the procedure with national code ``code`` (procedure and agency
+    joined), or None when there is no such procedure or none of its versions applies that day."""
+    return versions_in_force_on(on).filter(procedure__code=code).first()
+
+
+def procedure_fields() -> list[str]:
+    """The distinct non-empty fields (lĩnh vực) of the catalogue, sorted; reads the ``field`` index only."""
+    return list(
+        Procedure.objects.exclude(field="").order_by("field").values_list("field", flat=True).distinct()
+    )
+
+
+def agencies_deciding_procedures() -> QuerySet[Agency]:
+    """Agencies that decide a procedure themselves or through a unit directly below them (a department
+    whose procedures sit on its divisions), by name: the choices of the public catalogue's agency filter."""
+    return (
+        Agency.objects.filter(Q(procedures__isnull=False) | Q(children__procedures__isnull=False))
+        .distinct()
+        .order_by("name", "code")
     )

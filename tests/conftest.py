@@ -9,3 +9,13 @@ def _fresh_calendar_cache():
     calendar_cache_clear()
     yield
     calendar_cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Public pages count requests per address; one test's hits must not push the next one over a limit."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    caches[settings.RATELIMIT_USE_CACHE].clear()
+    yield
