@@ -1,12 +1,30 @@
 """Admin for administrators: dossiers, their audit log and complaints (PAKN) are read-only (only the lifecycle
-and fact services write them); memberships — who works where in which role — are edited here."""
+and fact services write them); memberships — who works where in which role — are edited here.
+
+The status-sync outbox (``workflows.services.outbox``): subscribers are edited here; outbox events and
+deliveries are read-only (the delivery service is their only writer) except for "Gửi lại", which hands the
+selected deliveries back to it. The personal-data access log (domain §8) is read-only evidence.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from workflows.models import Complaint, Dossier, DossierEvent, DossierStep, Membership
+from workflows.models import (
+    Complaint,
+    Delivery,
+    Dossier,
+    DossierEvent,
+    DossierStep,
+    Membership,
+    OutboxEvent,
+    PersonalDataAccess,
+    Subscriber,
+)
+from workflows.services.outbox import deliveries_reset
 
 
 @admin.register(Membership)
@@ -135,3 +153,78 @@ class DossierEventAdmin(_ReadOnly, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ["pk", "dossier", "seq", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["dossier__code"]
+    list_select_related = ["dossier"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    """Edited by administrators; the secret is shown only in the form (shared with the subscriber)."""
+
+    list_display = ["name", "url", "active", "national", "max_attempts", "created_at"]
+    list_filter = ["active", "national"]
+    search_fields = ["name", "url"]
+    # A webhook address typed without a scheme is an HTTPS one (and Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = [
+        "outbox_event",
+        "subscriber",
+        "dossier",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_status_code",
+        "delivered_at",
+    ]
+    list_filter = ["status", "subscriber"]
+    search_fields = ["dossier__code"]
+    list_select_related = ["outbox_event", "subscriber", "dossier"]
+    actions = ["replay"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_replay_permission(self, request) -> bool:
+        """The rows stay read-only; handing them back to the delivery service needs the change right."""
+        return request.user.has_perm("workflows.change_delivery")
+
+    @admin.action(description=_("Gửi lại"), permissions=["replay"])
+    def replay(self, request, queryset) -> None:
+        """Back to pending with 0 attempts, due now; already delivered ones are re-sent (the subscriber
+        deduplicates by event id) and still go in order per dossier."""
+        count = deliveries_reset(deliveries=Delivery.objects.filter(pk__in=queryset.values("pk")))
+        self.message_user(
+            request,
+            ngettext("%(count)d lượt gửi sẽ được gửi lại.", "%(count)d lượt gửi sẽ được gửi lại.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(_ReadOnly, admin.ModelAdmin):
+    list_display = ["at", "user", "dossier", "purpose", "ip"]
+    list_filter = ["purpose", "at"]
+    search_fields = ["dossier__code", "user__username", "ip"]
+    list_select_related = ["user", "dossier"]
+    date_hierarchy = "at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+from workflows.api import admin as _api_admin  # noqa: E402,F401

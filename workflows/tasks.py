@@ -18,3 +18,12 @@ def fire_viewflow_timers() -> None:
     from viewflow.workflow.timers import fire_due_timers
 
     fire_due_timers()
+
+
+@shared_task(name="workflows.tasks.outbox_deliver", ignore_result=True)
+def outbox_deliver(limit: int | None = None) -> dict:
+    """Send the due outbox deliveries; beat runs it every ``OUTBOX_DELIVER_SECONDS`` and ``outbox_append``
+    enqueues it after commit. Safe on several workers at once (rows are claimed with SKIP LOCKED)."""
+    from workflows.services.outbox import outbox_deliver_due
+
+    return outbox_deliver_due(limit=limit)
