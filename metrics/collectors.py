@@ -36,7 +36,8 @@ from viewflow.workflow.status import STATUS
 
 from procedures.choices import AgencyLevel
 from procedures.models import Agency
-from workflows.choices import SlaMark
+from workflows.choices import DeliveryStatus, SlaMark
+from workflows.models import Delivery, Subscriber
 from workflows.selectors import open_dossiers, with_sla_state
 
 logger = logging.getLogger(__name__)
@@ -167,6 +168,16 @@ class BusinessCollector(Collector):
                 ["agency"],
             ),
             _gauge(
+                "motcua_outbox_deliveries",
+                "Outbox deliveries not acknowledged yet, by subscriber and status (pending | dead).",
+                ["subscriber", "status"],
+            ),
+            _gauge(
+                "motcua_outbox_oldest_pending_age_seconds",
+                "Age of the oldest pending outbox delivery per subscriber (0 when none is pending).",
+                ["subscriber"],
+            ),
+            _gauge(
                 "motcua_business_collector_up",
                 "1 if the section of the database collector answered in this scrape, 0 if its query failed.",
                 ["section"],
@@ -180,11 +191,13 @@ class BusinessCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         started = time.perf_counter()
         now = timezone.now()
-        open_g, overdue_g, backlog_g, lag_g, ratio_g, score_g, up_g, duration_g = self._families()
+        families = self._families()
+        open_g, overdue_g, backlog_g, lag_g, ratio_g, score_g, outbox_g, age_g, up_g, duration_g = families
         sections = {
             "dossiers": lambda: self._dossiers(now, open_g, overdue_g),
             "timers": lambda: self._timers(now, backlog_g, lag_g),
             "scores": lambda: self._scores(ratio_g, score_g),
+            "outbox": lambda: self._outbox(now, outbox_g, age_g),
         }
         for section, run in sections.items():
             try:
@@ -197,7 +210,7 @@ class BusinessCollector(Collector):
                 if answered:
                     up_g.add_metric([section], 1)
         duration_g.add_metric([], time.perf_counter() - started)
-        yield from (open_g, overdue_g, backlog_g, lag_g, ratio_g, score_g, up_g, duration_g)
+        yield from families
 
     @staticmethod
     def _dossiers(now: datetime, open_g: GaugeMetricFamily, overdue_g: GaugeMetricFamily) -> bool:
@@ -244,6 +257,35 @@ class BusinessCollector(Collector):
                 ratio_g.add_metric([agency_code], float(on_time_pct) / 100.0)
             if total_score is not None:
                 score_g.add_metric([agency_code], float(total_score))
+        return True
+
+    @staticmethod
+    def _outbox(now: datetime, count_g: GaugeMetricFamily, age_g: GaugeMetricFamily) -> bool:
+        """Unacknowledged deliveries per subscriber: one GROUP BY on the (status, next_attempt_at) index.
+
+        Delivered rows are never counted (they only grow); pending and dead rows are the backlog an operator
+        acts on. Every subscriber gets a series, zeros included, so an alert can tell "none" from "no
+        data".
+        """
+        names = dict(Subscriber.objects.values_list("pk", "name"))
+        unacknowledged = (DeliveryStatus.PENDING, DeliveryStatus.DEAD)
+        counts = {(name, status): 0 for name in names.values() for status in unacknowledged}
+        oldest: dict[str, float] = dict.fromkeys(names.values(), 0.0)
+        rows = (
+            Delivery.objects.filter(status__in=unacknowledged)
+            .order_by()
+            .values_list("subscriber_id", "status")
+            .annotate(n=Count("*"), first=Min("created_at"))
+        )
+        for subscriber_id, status, n, first in rows:
+            name = names.get(subscriber_id, "unknown")
+            counts[(name, str(status))] = n
+            if status == DeliveryStatus.PENDING and first is not None:
+                oldest[name] = max((now - first).total_seconds(), 0.0)
+        for (name, status), n in sorted(counts.items()):
+            count_g.add_metric([name, status], n)
+        for name, age in sorted(oldest.items()):
+            age_g.add_metric([name], age)
         return True
 
 

@@ -273,12 +273,13 @@ def test_agency_label_follows_the_configured_level(client, world, settings):
 
 
 def test_a_scrape_costs_a_fixed_handful_of_queries(client, world, django_assert_max_num_queries):
-    """Aggregated in SQL, never per dossier: the agency tree (cached), open dossiers, timers, scores."""
-    with django_assert_max_num_queries(4):
+    """Aggregated in SQL, never per dossier: the agency tree (cached), open dossiers, timers, scores, and
+    the outbox (subscribers, unacknowledged deliveries)."""
+    with django_assert_max_num_queries(6):
         scrape(client)
     for _ in range(20):  # more dossiers, same number of queries
         receive("1.014431", world["now"] - timedelta(hours=2))
-    with django_assert_max_num_queries(3):  # the agency tree is cached now
+    with django_assert_max_num_queries(5):  # the agency tree is cached now
         scrape(client)
 
 
@@ -361,3 +362,26 @@ def test_multiprocess_mode_sums_what_several_processes_counted(client, tmp_path,
     )
     assert value(samples, "motcua_sla_sweep_last_success_timestamp_seconds") == 1700000100
     assert value(samples, "motcua_viewflow_timer_backlog") == 0  # the database collector is there too
+
+
+def test_outbox_backlog_by_subscriber_and_status(client, demo_catalogue):
+    """Pending and dead deliveries per subscriber, zeros included; the oldest pending one's age."""
+    from workflows.choices import DeliveryStatus
+    from workflows.models import Delivery, Subscriber
+
+    portal = Subscriber.objects.create(name="dvcqg", url="http://127.0.0.1:9/hook", secret="s", national=True)
+    Subscriber.objects.create(name="idle", url="http://127.0.0.1:9/idle", secret="s")
+    received = at(2025, 9, 8, 8, 0)
+    dossier = receive("1.014431", received)
+    svc.dossier_request_supplement(dossier=dossier, reason="Thiếu bản sao", at=received + timedelta(hours=1))
+    first = Delivery.objects.filter(subscriber=portal).order_by("pk").first()
+    Delivery.objects.filter(pk=first.pk).update(status=DeliveryStatus.DEAD)
+    Delivery.objects.filter(subscriber=portal).update(created_at=received)
+    with time_machine.travel(received + timedelta(hours=2), tick=False):
+        samples = scrape(client)
+    assert value(samples, "motcua_outbox_deliveries", subscriber="dvcqg", status="dead") == 1
+    assert value(samples, "motcua_outbox_deliveries", subscriber="dvcqg", status="pending") == 1
+    assert value(samples, "motcua_outbox_deliveries", subscriber="idle", status="dead") == 0
+    assert value(samples, "motcua_outbox_deliveries", subscriber="idle", status="pending") == 2
+    assert value(samples, "motcua_outbox_oldest_pending_age_seconds", subscriber="dvcqg") == 7200
+    assert value(samples, "motcua_business_collector_up", section="outbox") == 1
