@@ -230,3 +230,49 @@ class AccessPurpose(models.TextChoices):
     ADMIN = "admin", _("Trang quản trị")
     API = "api", _("Giao diện lập trình (API)")
     EXPORT = "export", _("Xuất danh sách")
+
+
+class RatingCriterion(models.TextChoices):
+    """The criteria a citizen scores 0–2 when rating one dossier (domain §4.4, TT 01/2018 evaluation).
+
+    Only the criteria a citizen can judge from their own dossier are asked: the others of §4.4 (each unit's
+    share of the time, the share of procedures received at the desk, complaint handling and online-service
+    rates) are agency-level figures the indicators compute, not something one applicant can score.
+    """
+
+    TOTAL_TIME = "total_time", _("Thời gian giải quyết so với quy định")
+    CONTACTS = "contacts", _("Số lần phải liên hệ để hoàn thiện hồ sơ")
+    BODIES = "bodies", _("Số cơ quan, đơn vị phải liên hệ")
+    PUBLICITY = "publicity", _("Công khai thủ tục hành chính")
+    ATTITUDE = "attitude", _("Thái độ, trách nhiệm của cán bộ")
+
+
+# What 2, 1 and 0 points mean for each criterion (domain §4.4), shown as the options of the rating form.
+RATING_CRITERION_POINTS: dict[str, tuple[tuple[int, str], ...]] = {
+    RatingCriterion.TOTAL_TIME: (
+        (2, _("Sớm hơn thời hạn quy định")),
+        (1, _("Đúng thời hạn quy định")),
+        (0, _("Chậm hơn thời hạn quy định")),
+    ),
+    RatingCriterion.CONTACTS: (
+        (2, _("Không phải liên hệ thêm lần nào")),
+        (1, _("Phải liên hệ thêm một lần")),
+        (0, _("Phải liên hệ thêm nhiều lần")),
+    ),
+    RatingCriterion.BODIES: (
+        (2, _("Không phải liên hệ cơ quan nào")),
+        (1, _("Chỉ liên hệ Bộ phận Một cửa")),
+        (0, _("Phải liên hệ nhiều cơ quan, đơn vị")),
+    ),
+    RatingCriterion.PUBLICITY: (
+        (2, _("Niêm yết tại nơi tiếp nhận và công khai trên mạng")),
+        (1, _("Chỉ một trong hai hình thức")),
+        (0, _("Không công khai")),
+    ),
+    RatingCriterion.ATTITUDE: (
+        (2, _("Nhiệt tình, chu đáo")),
+        (1, _("Bình thường")),
+        (0, _("Gây phiền hà, sách nhiễu")),
+    ),
+}
+RATING_CRITERION_MAX_POINTS = 2

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.urls import path
-from django.views.generic import TemplateView
+
+from workflows.views import public
 
 urlpatterns = [
-    path("tra-cuu/", TemplateView.as_view(template_name="public/base.html"), name="lookup"),
+    path("tra-cuu/", public.lookup, name="lookup"),
+    path("tra-cuu/danh-gia/", public.rate, name="rate"),
+    path("tra-cuu/phan-anh/", public.complaint, name="complaint"),
 ]

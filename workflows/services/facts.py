@@ -24,12 +24,14 @@ from django.utils.translation import gettext as _
 from sla.calendar import Unit
 from sla.services import calendar_for
 from workflows.choices import (
+    RATING_CRITERION_MAX_POINTS,
     ComplaintKind,
     DigitisedFlag,
     DossierStatus,
     Event,
     OnlinePayment,
     Rating,
+    RatingCriterion,
 )
 from workflows.models import Complaint, Dossier
 from workflows.services.lifecycle import (
@@ -172,27 +174,132 @@ def dossier_sync(*, dossier: Dossier, at: datetime | None = None, user=None, act
     return _fact(dossier, Event.SYNC, at=at, user=user, actor=actor, states=RECEIVED_STATES, apply=apply)
 
 
-def dossier_rate(
-    *, dossier: Dossier, rating: str, at: datetime | None = None, user=None, actor: str = ""
+def _criteria_valid(criteria: dict[str, int]) -> dict[str, int]:
+    """Keys must be ``RatingCriterion`` values and points whole numbers 0–2 (domain §4.4)."""
+    unknown = sorted(set(criteria) - set(RatingCriterion.values))
+    if unknown:
+        raise LifecycleError(
+            _("Tiêu chí đánh giá không hợp lệ: %(bad)s; dùng: %(allowed)s.")
+            % {"bad": ", ".join(unknown), "allowed": ", ".join(RatingCriterion.values)}
+        )
+    clean: dict[str, int] = {}
+    for key, points in criteria.items():
+        if (
+            isinstance(points, bool)
+            or not isinstance(points, int)
+            or not 0 <= points <= RATING_CRITERION_MAX_POINTS
+        ):
+            raise LifecycleError(
+                _("Điểm của tiêu chí “%(criterion)s” phải là 0, 1 hoặc 2.")
+                % {"criterion": RatingCriterion(key).label}
+            )
+        clean[key] = points
+    return clean
+
+
+def _rate(
+    dossier: Dossier,
+    *,
+    rating: str,
+    criteria: dict[str, int] | None,
+    at: datetime | None,
+    user,
+    actor: str,
+    once: bool,
 ) -> Dossier:
-    """The citizen's like / dislike after the result (domain §4.4; 766 5.4 counts the dislikes)."""
     if rating not in Rating.values:
         raise LifecycleError(
             _("Đánh giá phải là một trong: %(allowed)s.") % {"allowed": ", ".join(Rating.values)}
         )
+    clean = _criteria_valid(criteria) if criteria is not None else None
 
     def apply(locked: Dossier, at: datetime) -> dict[str, Any]:
+        if once and locked.rating:
+            # Checked under the row lock: two clicks of the citizen cannot both count.
+            raise LifecycleError(
+                _("Hồ sơ %(code)s đã được đánh giá; mỗi hồ sơ chỉ được đánh giá một lần.")
+                % {"code": locked.code}
+            )
         locked.rating, locked.rated_at = rating, at
-        return {"rating": rating}
+        payload: dict[str, Any] = {"rating": rating}
+        if clean is not None:
+            locked.rating_criteria = clean
+            payload["criteria"] = clean
+        return payload
 
-    states = {*RESULT_STATES, S.WITHDRAWN, S.STOPPED}
+    states = {S.RETURNED} if once else {*RESULT_STATES, S.WITHDRAWN, S.STOPPED}
     return _fact(dossier, Event.RATE, at=at, user=user, actor=actor, states=states, apply=apply)
+
+
+def dossier_rate(
+    *,
+    dossier: Dossier,
+    rating: str,
+    criteria: dict[str, int] | None = None,
+    at: datetime | None = None,
+    user=None,
+    actor: str = "",
+) -> Dossier:
+    """The citizen's like / dislike after the result (domain §4.4; 766 5.4 counts the dislikes).
+
+    ``criteria`` (``RatingCriterion`` → 0–2 points) replaces the stored scores when given. Recorded by staff
+    from a paper form, so a later entry corrects an earlier one; the citizen's own rating on the public
+    page goes through :func:`dossier_rate_by_citizen`, which allows one rating only.
+    """
+    return _rate(dossier, rating=rating, criteria=criteria, at=at, user=user, actor=actor, once=False)
+
+
+CITIZEN_ACTOR = "Người dân (tra cứu trực tuyến)"
+
+
+def dossier_rate_by_citizen(
+    *, dossier: Dossier, rating: str, criteria: dict[str, int] | None = None, at: datetime | None = None
+) -> Dossier:
+    """The applicant rates the handling on the public lookup page, once, after the result was returned.
+
+    The caller must have checked the second factor (``selectors.dossier_for_lookup``): there is no staff
+    user, so no role is checked. Only ``returned`` is accepted — the issue asks for the rating after the
+    result is handed over, when the whole handling can be judged; a second rating is refused so one
+    dossier weighs once in 766 5.4.
+    """
+    return _rate(dossier, rating=rating, criteria=criteria, at=at, user=None, actor=CITIZEN_ACTOR, once=True)
 
 
 def complaint_due(*, agency_code: str, received_at: datetime) -> datetime:
     """Handling deadline of a PAKN: ``COMPLAINT_HANDLING_WORKING_DAYS`` (15, 766 5.2 [U]) working days."""
     days = settings.COMPLAINT_HANDLING_WORKING_DAYS
     return calendar_for(agency_code).add_working_time(received_at, days, Unit.WORKING_DAYS)
+
+
+def _complaint_apply(
+    kind: str, content: str, repeated: Callable[[Dossier], bool]
+) -> Callable[[Dossier, datetime], dict[str, Any]]:
+    def apply(locked: Dossier, at: datetime) -> dict[str, Any]:
+        if locked.complaints.filter(resolved_at__isnull=True).exists():
+            raise LifecycleError(
+                _("Hồ sơ %(code)s đang có một phản ánh, kiến nghị chưa xử lý xong.") % {"code": locked.code}
+            )
+        is_repeated = repeated(locked)
+        complaint = Complaint.objects.create(
+            dossier=locked,
+            agency=locked.agency,
+            kind=kind,
+            content=content,
+            received_at=at,
+            due_at=complaint_due(agency_code=locked.agency.code, received_at=at),
+            repeated=is_repeated,
+        )
+        locked.complained_at = locked.complained_at or at
+        return {"kind": kind, "due_at": complaint.due_at.isoformat(), "repeated": is_repeated}
+
+    return apply
+
+
+def _kind_valid(kind: str) -> None:
+    if kind not in ComplaintKind.values:
+        raise LifecycleError(
+            _("Phân loại PAKN phải là một trong: %(allowed)s.") % {"allowed": ", ".join(ComplaintKind.values)}
+        )
 
 
 def dossier_complaint(
@@ -206,31 +313,46 @@ def dossier_complaint(
     actor: str = "",
 ) -> Dossier:
     """A complaint or recommendation about this dossier; it gets its own deadline (766 5.2)."""
-    if kind not in ComplaintKind.values:
-        raise LifecycleError(
-            _("Phân loại PAKN phải là một trong: %(allowed)s.") % {"allowed": ", ".join(ComplaintKind.values)}
-        )
-
-    def apply(locked: Dossier, at: datetime) -> dict[str, Any]:
-        if locked.complaints.filter(resolved_at__isnull=True).exists():
-            raise LifecycleError(
-                _("Hồ sơ %(code)s đang có một phản ánh, kiến nghị chưa xử lý xong.") % {"code": locked.code}
-            )
-        complaint = Complaint.objects.create(
-            dossier=locked,
-            agency=locked.agency,
-            kind=kind,
-            content=content,
-            received_at=at,
-            due_at=complaint_due(agency_code=locked.agency.code, received_at=at),
-            repeated=repeated,
-        )
-        locked.complained_at = locked.complained_at or at
-        return {"kind": kind, "due_at": complaint.due_at.isoformat(), "repeated": repeated}
-
+    _kind_valid(kind)
+    apply = _complaint_apply(kind, content, lambda locked: repeated)
     states = {S.SUBMITTED, *RECEIVED_STATES}
     return _fact(
         dossier, Event.COMPLAINT, at=at, user=user, actor=actor, states=states, apply=apply, note=content
+    )
+
+
+def _repeated_about_result(locked: Dossier) -> bool:
+    """766 5.3: a PAKN is "repeated about the result" when one was already filed after the result."""
+    return (
+        locked.finished_at is not None
+        and locked.complaints.filter(received_at__gte=locked.finished_at).exists()
+    )
+
+
+def dossier_complaint_by_citizen(
+    *, dossier: Dossier, kind: str, content: str, at: datetime | None = None
+) -> Dossier:
+    """The applicant files a PAKN from the public lookup page (766 group 5), with its own handling deadline.
+
+    Allowed from reception on, not only after the result: a citizen kept waiting must be able to complain
+    about the delay, and 766 5.4 counts complaints whatever the stage. One open PAKN at a time (the agency
+    answers it before the next); a new one after an earlier PAKN about the result counts as repeated (5.3).
+    As for the rating, the caller has checked the second factor; there is no staff user.
+    """
+    _kind_valid(kind)
+    content = content.strip()
+    if not content:
+        raise LifecycleError(_("Nhập nội dung phản ánh, kiến nghị."))
+    apply = _complaint_apply(kind, content, _repeated_about_result)
+    return _fact(
+        dossier,
+        Event.COMPLAINT,
+        at=at,
+        user=None,
+        actor=CITIZEN_ACTOR,
+        states=RECEIVED_STATES,
+        apply=apply,
+        note=content,
     )
 
 

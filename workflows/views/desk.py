@@ -30,6 +30,7 @@ from workflows import permissions
 from workflows.choices import (
     NATIONAL_STATUS,
     OPEN_STATUSES,
+    AccessPurpose,
     ApplicantKind,
     Channel,
     DossierStatus,
@@ -41,6 +42,7 @@ from workflows.choices import (
 from workflows.models import Dossier
 from workflows.selectors import dossier_sla_state
 from workflows.services import lifecycle as svc
+from workflows.services.access import personal_data_access_log
 from workflows.views.facts import facts_context
 
 # --- home ----------------------------------------------------------------------------------------------
@@ -332,6 +334,9 @@ def _desk_actions(request: HttpRequest, dossier: Dossier) -> list[tuple[str, str
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The dossier: summary, appointment and why, the control sheet (Mẫu 06) and the event log."""
     dossier = _visible_or_404(request, code)
+    personal_data_access_log(
+        user=request.user, dossier=dossier, purpose=AccessPurpose.DESK_PAGE, request=request
+    )
     now = timezone.now()
     steps = list(dossier.steps.select_related("unit").order_by("seq"))
     events = list(dossier.events.order_by("seq"))
@@ -491,6 +496,7 @@ def slip(request: HttpRequest, code: str, number: str) -> HttpResponse:
     found = next((s for s in available_slips(dossier) if s.number == number), None)
     if found is None:
         raise Http404(_("Mẫu %(n)s không áp dụng cho hồ sơ này.") % {"n": number})
+    personal_data_access_log(user=request.user, dossier=dossier, purpose=AccessPurpose.SLIP, request=request)
     events = list(dossier.events.order_by("seq"))
 
     def last(event: str):

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from workflows.choices import NATIONAL_STATUS, Decision, DossierStatus, ResultDelivery, SlaMark
+from workflows.choices import NATIONAL_STATUS, AccessPurpose, Decision, DossierStatus, ResultDelivery, SlaMark
 from workflows.selectors import dossier_sla_state
 from workflows.services import lifecycle as svc
+from workflows.services.access import personal_data_access_log
 
 
 class ActionForm(forms.Form):
@@ -154,6 +155,10 @@ class _TaskView(View):
 
     def context(self, request: HttpRequest, form: ActionForm | None = None) -> dict:
         dossier = self.dossier(request)
+        # Every render of the task form shows the applicant (includes/summary.html): Decree 13 audit log.
+        personal_data_access_log(
+            user=request.user, dossier=dossier, purpose=AccessPurpose.TASK, request=request
+        )
         names = available_actions(dossier, self.actions)
         now = timezone.now()
         sla_state = dossier_sla_state(dossier, now)
