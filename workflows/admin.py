@@ -9,10 +9,12 @@ selected deliveries back to it. The personal-data access log (domain §8) is rea
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from workflows.choices import AccessPurpose
 from workflows.models import (
     Complaint,
     Delivery,
@@ -24,6 +26,7 @@ from workflows.models import (
     PersonalDataAccess,
     Subscriber,
 )
+from workflows.services.access import personal_data_access_log
 from workflows.services.outbox import deliveries_reset
 
 
@@ -94,6 +97,15 @@ class DossierAdmin(_ReadOnly, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The admin shows the applicant's personal data: log who opened which dossier (domain §8)."""
+        dossier = self.get_object(request, unquote(object_id))
+        if dossier is not None:
+            personal_data_access_log(
+                user=request.user, dossier=dossier, purpose=AccessPurpose.ADMIN, request=request
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         """The lifecycle fields first, the indicator facts (issue 4) in their own section."""

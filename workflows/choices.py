@@ -230,6 +230,7 @@ class AccessPurpose(models.TextChoices):
     ADMIN = "admin", _("Trang quản trị")
     API = "api", _("Giao diện lập trình (API)")
     EXPORT = "export", _("Xuất danh sách")
+    LIST = "list", _("Xem danh sách hồ sơ")
 
 
 class RatingCriterion(models.TextChoices):

@@ -97,3 +97,18 @@ def test_the_public_lookup_logs_nothing(client, received):
     response = client.get(reverse("public:lookup"), {"code": received.code, "verify": "5678"})
     assert response.status_code == 200
     assert _rows(received) == []
+
+
+def test_the_dossier_list_logs_each_applicant_shown(client, received, demo_users):
+    _login(client, "motcua")
+    assert client.get("/ho-so/").status_code == 200
+    (row,) = _rows(received)
+    assert (row.user, row.purpose) == (demo_users["motcua"], AccessPurpose.LIST)
+
+
+def test_the_admin_change_page_logs_the_administrator(client, received, demo_users):
+    _login(client, "quantri")
+    url = reverse("admin:workflows_dossier_change", args=[received.pk])
+    assert client.get(url).status_code == 200
+    (row,) = _rows(received)
+    assert (row.user, row.purpose) == (demo_users["quantri"], AccessPurpose.ADMIN)

@@ -1,6 +1,6 @@
 """Writes of the ``workflows`` app: the dossier lifecycle (see :mod:`workflows.services.lifecycle`)."""
 
-from workflows.services.access import personal_data_access_log
+from workflows.services.access import personal_data_access_log, personal_data_access_log_many
 from workflows.services.facts import (
     dossier_complaint,
     dossier_complaint_done,
@@ -62,4 +62,5 @@ __all__ = [
     "dossier_vneid",
     "dossier_withdraw",
     "personal_data_access_log",
+    "personal_data_access_log_many",
 ]

@@ -8,6 +8,8 @@ member of staff or a partner system calls ``personal_data_access_log`` once per 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.http import HttpRequest
 
 from workflows.choices import AccessPurpose
@@ -16,6 +18,19 @@ from workflows.models import Dossier, PersonalDataAccess
 
 def _client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None if request is not None else None
+
+
+def personal_data_access_log_many(
+    *, user, dossiers: Iterable[Dossier], purpose: str, request: HttpRequest | None = None
+) -> int:
+    """One row per dossier shown on a list page (names of up to a page of applicants), in one INSERT."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return 0
+    AccessPurpose(purpose)
+    path, ip = (request.get_full_path()[:300] if request is not None else ""), _client_ip(request)
+    rows = [PersonalDataAccess(user=user, dossier=d, purpose=purpose, path=path, ip=ip) for d in dossiers]
+    PersonalDataAccess.objects.bulk_create(rows)
+    return len(rows)
 
 
 def personal_data_access_log(

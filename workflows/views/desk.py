@@ -42,7 +42,7 @@ from workflows.choices import (
 from workflows.models import Dossier
 from workflows.selectors import dossier_sla_state
 from workflows.services import lifecycle as svc
-from workflows.services.access import personal_data_access_log
+from workflows.services.access import personal_data_access_log, personal_data_access_log_many
 from workflows.views.facts import facts_context
 
 # --- home ----------------------------------------------------------------------------------------------
@@ -263,10 +263,14 @@ def awaiting(request: HttpRequest) -> HttpResponse:
         except svc.LifecycleError as exc:
             messages.error(request, str(exc))
         return redirect("workflows:awaiting")
+    shown = list(qs[:200])
+    personal_data_access_log_many(
+        user=request.user, dossiers=shown, purpose=AccessPurpose.LIST, request=request
+    )
     return render(
         request,
         "workflows/awaiting.html",
-        {"dossiers": qs[:200], "desks": desks, "refusal_kinds": RefusalKind.choices},
+        {"dossiers": shown, "desks": desks, "refusal_kinds": RefusalKind.choices},
     )
 
 
@@ -291,6 +295,9 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(code__icontains=query) | Q(applicant_name__icontains=query))
     now = timezone.now()
     rows = [(d, dossier_sla_state(d, now)) for d in qs.order_by("-created_at", "-pk")[:100]]
+    personal_data_access_log_many(
+        user=request.user, dossiers=[d for d, _state in rows], purpose=AccessPurpose.LIST, request=request
+    )
     return render(request, "workflows/dossier_list.html", {"rows": rows, "q": query})
 
 
