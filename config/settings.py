@@ -250,10 +250,10 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["workflows.api.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["workflows.api.auth.HasScope"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "procedures.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "workflows.api.schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "workflows.api.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["workflows.api.auth.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client": env.str("API_RATE_PER_CLIENT", default="6000/m")},
@@ -267,6 +267,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "DossierStatusEnum": "workflows.choices.DossierStatus",
+    "ResultDeliveryEnum": "workflows.choices.ResultDelivery",
 }
 API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
 

@@ -19,3 +19,12 @@ def _fresh_rate_limits():
 
     caches[settings.RATELIMIT_USE_CACHE].clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Demo users are created in most tests; PBKDF2's deliberate slowness (≈0.3 s a user) is not under test.
+
+    The production hashers stay in the list after MD5, so hashes made elsewhere still verify.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]

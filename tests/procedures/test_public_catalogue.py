@@ -254,7 +254,7 @@ def test_unknown_or_not_in_force_is_a_404_page(client, catalogue, code):
 
 
 def test_catalogue_is_rate_limited_per_address(client, catalogue, settings):
-    """Past PUBLIC_PAGE_RATE_IP the address gets 429 with the Vietnamese explanation; another address does not."""
+    """Past PUBLIC_PAGE_RATE_IP an address gets 429 with the Vietnamese explanation; another one does not."""
     settings.PUBLIC_PAGE_RATE_IP = "3/m"
     assert [client.get(LIST).status_code for _ in range(3)] == [200, 200, 200]
     refused = client.get(LIST)
