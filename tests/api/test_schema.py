@@ -55,3 +55,15 @@ def test_schema_validates_without_warnings(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_docs_are_public_and_need_no_cdn(client, db):
+    """/api/docs/ loads Swagger UI from our own static files (an intranet has no CDN) and the schema URL."""
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "cdn.jsdelivr.net" not in html and "unpkg.com" not in html
+    assert client.get("/api/schema/").status_code == 200
+    bundle = "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
+    assert client.get(bundle).status_code == 200

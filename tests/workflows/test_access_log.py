@@ -5,8 +5,6 @@ The public lookup shows no personal data, so it writes none."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.core.cache import caches
 from django.urls import reverse
 
 from procedures.models import Agency, Procedure
@@ -18,13 +16,6 @@ from workflows.services import Applicant, dossier_receive
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "motcua-demo"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    caches[settings.RATELIMIT_USE_CACHE].clear()
-    yield
-    caches[settings.RATELIMIT_USE_CACHE].clear()
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import os
 import shutil
 
 import pytest
-from django.conf import settings
-from django.core.cache import caches
 
 from procedures.models import Agency, Procedure
 from workflows.models import Complaint, Dossier
@@ -20,13 +18,6 @@ CHROMIUM = "/usr/bin/chromium"
 NAME = "Lê Thị Cúc"
 ID_NUMBER = "001203054321"
 PHONE = "0987 654 329"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    caches[settings.RATELIMIT_USE_CACHE].clear()
-    yield
-    caches[settings.RATELIMIT_USE_CACHE].clear()
 
 
 @pytest.fixture

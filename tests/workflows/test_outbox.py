@@ -629,11 +629,20 @@ def test_a_real_worker_delivers_the_outbox(hooks, settings, monkeypatch):
     d = full_life(procedure, Agency.objects.get(code="DEMO-TTPVHCC"), at(2025, 9, 1, 9, 0))
     monkeypatch.undo()
     queue = f"test-outbox-{uuid.uuid4().hex[:8]}"
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
-        tasks.outbox_deliver.apply_async(queue=queue)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(hook.acked()) < 5:
-            time.sleep(0.1)
+    # start_worker(queues=…) narrows the *app's* queue selection for good; put it back so a later worker in
+    # this process consumes from the default queue again (tests/config/test_celery_worker.py).
+    consume_from = celery_app.amqp.queues._consume_from
+    try:
+        with start_worker(
+            celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]
+        ):
+            tasks.outbox_deliver.apply_async(queue=queue)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and len(hook.acked()) < 5:
+                time.sleep(0.1)
+    finally:
+        celery_app.amqp.queues._consume_from = consume_from
+        celery_app.amqp.queues.pop(queue, None)
     assert [r["payload"]["MaHoSo"] for r in hook.acked()] == [d.code] * 5
     assert not Delivery.objects.exclude(status=DeliveryStatus.DELIVERED).exists()
 

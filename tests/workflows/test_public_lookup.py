@@ -11,8 +11,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,13 +39,6 @@ EMAIL = "binh.private@example.vn"
 SUMMARY = "Xin cấp phép cho căn nhà riêng"
 PERSONAL = [NAME, ID_NUMBER, "0912345678", PHONE, ADDRESS, EMAIL, SUMMARY, "Lý do từ chối bí mật"]
 URL = "/tra-cuu/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    caches[settings.RATELIMIT_USE_CACHE].clear()
-    yield
-    caches[settings.RATELIMIT_USE_CACHE].clear()
 
 
 def _receive(demo_users, **applicant) -> Dossier:
