@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 USERS=${LOAD_USERS:-50}
-SECONDS_RUN=${LOAD_SECONDS:-30}
+SECONDS_RUN=${LOAD_SECONDS:-60}
+SPAWN_RATE=${LOAD_SPAWN_RATE:-10}
 DB_NAME=${LOAD_DB_NAME:-motcua_load}
 export MOTCUA_VAR_DIR
 MOTCUA_VAR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/motcua-load.XXXXXX")
@@ -56,15 +57,15 @@ cleanup() {
   for _ in $(seq 1 10); do kill -0 -- -"$server" 2>/dev/null || break; sleep 1; done
   kill -KILL -- -"$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
-  rm -rf "$MOTCUA_VAR_DIR"
+  if [[ -n "${LOAD_KEEP:-}" ]]; then echo "kept $MOTCUA_VAR_DIR"; else rm -rf "$MOTCUA_VAR_DIR"; fi
 }
 trap cleanup EXIT
 for _ in $(seq 1 60); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break; sleep 1; done
 # Warm every worker once (templates, catalogue caches) so the figures are the steady state.
-for _ in $(seq 1 20); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/thu-tuc/" || true; done
+for i in $(seq 1 20); do curl -fsS -o /dev/null -H "X-Real-IP: 10.255.0.$i" "http://127.0.0.1:$PORT/thu-tuc/"; done
 
-echo "== locust: $USERS users, ${SECONDS_RUN}s, http://127.0.0.1:$PORT"
-timeout $((SECONDS_RUN + 60)) .venv/bin/locust -f bench/locustfile.py --headless -u "$USERS" -r "$USERS" \
+echo "== locust: $USERS users (started $SPAWN_RATE a second), ${SECONDS_RUN}s, http://127.0.0.1:$PORT"
+timeout $((SECONDS_RUN + 60)) .venv/bin/locust -f bench/locustfile.py --headless -u "$USERS" -r "$SPAWN_RATE" \
   -t "${SECONDS_RUN}s" --host "http://127.0.0.1:$PORT" --csv "$MOTCUA_VAR_DIR/locust" --only-summary \
   --loglevel WARNING --stop-timeout 5 >"$MOTCUA_VAR_DIR/locust.out" 2>&1 || true
 $PY bench/load_report.py "$MOTCUA_VAR_DIR/locust_stats.csv" --p95-target-ms "${LOAD_P95_TARGET_MS:-200}"
