@@ -28,3 +28,26 @@ def _fast_password_hashing(settings):
     The production hashers stay in the list after MD5, so hashes made elsewhere still verify.
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright (no browser download); skipped where it is not installed.
+
+    live_server runs the app in a thread of this process while Playwright's sync API runs an event loop here,
+    hence DJANGO_ALLOW_ASYNC_UNSAFE.
+    """
+    import os
+    import shutil
+
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()

@@ -3,9 +3,6 @@ dossier stands and nothing personal; after the result is returned the citizen ra
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from procedures.models import Agency, Procedure
@@ -14,23 +11,9 @@ from workflows.services import Applicant, dossier_decide, dossier_receive, dossi
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 NAME = "Lê Thị Cúc"
 ID_NUMBER = "001203054321"
 PHONE = "0987 654 329"
-
-
-@pytest.fixture
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # live_server runs the app in a thread of this process; Playwright's sync API runs an event loop here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
