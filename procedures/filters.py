@@ -8,17 +8,19 @@ single page query and the number of queries stays the same whatever is chosen.
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, ChoiceFilter, FilterSet, ModelChoiceFilter
 
 from procedures.choices import OnlineLevel
 from procedures.models import Agency, ProcedureVersion
-from procedures.selectors import agencies_deciding_procedures, agency_subtree_ids, procedure_fields
+from procedures.selectors import (
+    agencies_deciding_procedures,
+    agency_subtree_ids,
+    procedure_fields,
+    procedure_search,
+)
 
-# A search box, not a query language: a few words are enough to find a procedure, and a bound keeps a
-# hostile query from growing the SQL without limit.
-MAX_SEARCH_WORDS = 8
 MAX_SEARCH_LENGTH = 200
 
 
@@ -60,12 +62,7 @@ class PublicCatalogueFilter(FilterSet):
     def search(
         self, queryset: QuerySet[ProcedureVersion], name: str, value: str
     ) -> QuerySet[ProcedureVersion]:
-        """Every word must appear in the name or the code ("cấp phép 1.00" narrows, it does not widen)."""
-        for word in value.split()[:MAX_SEARCH_WORDS]:
-            queryset = queryset.filter(
-                Q(procedure__name__icontains=word) | Q(procedure__code__icontains=word)
-            )
-        return queryset
+        return queryset.filter(procedure_search(value, prefix="procedure__"))
 
     def in_agency(
         self, queryset: QuerySet[ProcedureVersion], name: str, value: Agency | None

@@ -106,3 +106,20 @@ def agencies_deciding_procedures() -> QuerySet[Agency]:
         .distinct()
         .order_by("name", "code")
     )
+
+
+# A search box, not a query language: a few words are enough to find a procedure, and a bound keeps a
+# hostile query from growing the SQL without limit.
+MAX_SEARCH_WORDS = 8
+
+
+def procedure_search(text: str, *, prefix: str = "") -> Q:
+    """Every word must appear in the procedure's name or code ("cấp phép 1.00" narrows, it does not widen).
+
+    One condition for the public catalogue (over versions, ``prefix="procedure__"``) and the API (over
+    procedures), so a citizen and a partner system find the same procedures for the same words.
+    """
+    condition = Q()
+    for word in text.split()[:MAX_SEARCH_WORDS]:
+        condition &= Q(**{f"{prefix}name__icontains": word}) | Q(**{f"{prefix}code__icontains": word})
+    return condition

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from procedures.choices import OnlineLevel
 from procedures.models import Agency, Procedure
-from procedures.selectors import agency_subtree_ids
+from procedures.selectors import agency_subtree_ids, procedure_search
 
 
 class ProcedureFilter(django_filters.FilterSet):
@@ -41,7 +41,4 @@ class ProcedureFilter(django_filters.FilterSet):
         return queryset.filter(agency_id__in=agency_subtree_ids([agency]))
 
     def filter_q(self, queryset: QuerySet[Procedure], name: str, value: str) -> QuerySet[Procedure]:
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+        return queryset.filter(procedure_search(value))
