@@ -128,8 +128,8 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    # Unit memberships as viewflow queue permissions (workflows.permissions).
-    "workflows.permissions.UnitRoleBackend",
+    # Unit memberships as viewflow queue permissions (workflows.policy).
+    "workflows.policy.UnitRoleBackend",
 ]
 
 # --- E-mail: console in the demo, SMTP when EMAIL_URL is set (e.g. smtp://user:pass@host:587) ------------

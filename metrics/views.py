@@ -8,7 +8,7 @@ number cannot disagree. Charts are inline SVG drawn here: government networks of
 CDN script, and no JavaScript is needed.
 
 Who: supervisors, heads and directors see the agencies they belong to (and the units below); superusers see
-everything (``workflows.permissions.supervised_agency_ids``). Thin views: figures come from
+everything (``workflows.policy.supervised_agency_ids``). Thin views: figures come from
 :mod:`metrics.indicators` and :mod:`metrics.reports`.
 """
 
@@ -58,7 +58,7 @@ from metrics.reports import (
 )
 from procedures.models import Agency
 from workflows.models import Dossier
-from workflows.permissions import supervised_agency_ids
+from workflows.policy import supervised_agency_ids
 
 PAGE_SIZE = 50
 KINDS = {

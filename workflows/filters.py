@@ -17,7 +17,7 @@ from procedures.models import Agency, Procedure
 from procedures.selectors import agency_subtree_ids
 from workflows.choices import Channel, SlaMark
 from workflows.models import Dossier, Membership
-from workflows.permissions import supervised_agency_ids
+from workflows.policy import supervised_agency_ids
 
 SUPERVISED_STATES = (SlaMark.OVERDUE, SlaMark.DUE_SOON, SlaMark.PAUSED)
 

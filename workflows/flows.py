@@ -3,7 +3,7 @@
 One ``Flow`` for every procedure: the steps are data (``Dossier.route``, a snapshot of the procedure
 version's internal procedure, domain §1.5), so a province adds a procedure without a deploy. The process
 points at the dossier (``process.artifact``); a ``work`` task exists for the dossier's current step, offered
-to the people holding that step's role in that step's unit (``workflows.permissions.UnitRoleBackend``), a
+to the people holding that step's role in that step's unit (``workflows.policy.UnitRoleBackend``), a
 ``decide`` task once every step is done, and a ``deliver`` task at the desk once there is a result.
 
 The lifecycle (``workflows.services``) is the authority: every event ends with :func:`flow_sync`, which
@@ -23,7 +23,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from workflows.choices import OPEN_STATUSES, DossierStatus
 from workflows.models import Dossier, Membership
-from workflows.permissions import unit_permission
+from workflows.policy import unit_permission
 from workflows.roles import Role
 from workflows.views import tasks as task_views
 

@@ -154,7 +154,7 @@ def _may(kind: str):
     """A django-fsm ``permission`` callable: may ``user`` act on ``dossier`` as ``kind`` (desk/step/lead)?"""
 
     def check(dossier: Dossier, user) -> bool:
-        from workflows.permissions import user_may  # permissions reads Membership, defined in this module
+        from workflows.policy import user_may  # permissions reads Membership, defined in this module
 
         return user_may(user, dossier, kind)
 

@@ -3,7 +3,7 @@
 A role is a Django group, so a province assigns people to roles in the admin. The permissions
 below are the catalogue/calendar rights each role needs, plus the dossier rights: every staff role may
 open viewflow's inbox/queue (``view_dossierprocess``, checked by viewflow's ``has_view_permission``) and
-view dossiers; which dossiers and which actions is decided per unit by ``workflows.permissions``.
+view dossiers; which dossiers and which actions is decided per unit by ``workflows.policy``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from metrics.indicators import IndicatorError, scope_for, scorecard
 from metrics.views import may_view_metrics
 from workflows.api.problems import Problem
 from workflows.choices import ApiScope
-from workflows.permissions import supervised_agency_ids
+from workflows.policy import supervised_agency_ids
 
 
 class IndicatorsView(generics.GenericAPIView):

@@ -16,7 +16,7 @@ from workflows import services as svc
 from workflows.choices import NATIONAL_STATUS, DossierStatus, Event, LegalRegime, SlaMark
 from workflows.flows import process_of
 from workflows.models import AppendOnlyError, Dossier, DossierEvent, Membership
-from workflows.permissions import unit_permission
+from workflows.policy import unit_permission
 from workflows.roles import Role, role_groups_sync
 from workflows.selectors import dossier_as_json, dossier_sla_state
 

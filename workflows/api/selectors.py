@@ -1,7 +1,7 @@
 """Reads behind the dossier endpoints: which dossiers an API client may see, and their events.
 
 Why the desk's rule plus "submitted by me": a client acts as its user, so it sees exactly what that user
-sees at the desk (``workflows.permissions.visible_dossiers``: dossiers of the agencies it belongs to); a
+sees at the desk (``workflows.policy.visible_dossiers``: dossiers of the agencies it belongs to); a
 portal that only submits has no unit, yet must follow the dossiers it submitted itself — those are the ones
 whose ``submit`` event it recorded.
 """
@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from workflows.choices import Event
 from workflows.models import Dossier, DossierEvent
-from workflows.permissions import visible_dossiers
+from workflows.policy import visible_dossiers
 
 
 def api_dossiers(user) -> QuerySet[Dossier]:

@@ -73,7 +73,7 @@ def _fact(
                 % {"event": event.label, "code": locked.code, "status": DossierStatus(locked.status).label}
             )
         if user is not None and not user.is_superuser:
-            from workflows.permissions import user_may
+            from workflows.policy import user_may
 
             if not user_may(user, locked, "desk_or_step"):
                 raise LifecyclePermissionError(

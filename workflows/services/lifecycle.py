@@ -484,7 +484,7 @@ def _new_dossier(
 def _desk_check(user, reception_agency: Agency | None) -> None:
     if user is None or user.is_superuser:
         return
-    from workflows.permissions import desk_agencies
+    from workflows.policy import desk_agencies
 
     desks = desk_agencies(user)
     if not desks or (reception_agency is not None and reception_agency not in desks):

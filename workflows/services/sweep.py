@@ -163,7 +163,7 @@ class _Recipients:
 
     def _members(self, agency: Agency, role: str) -> list[str]:
         """People holding ``role`` at the agency, else at the nearest ancestor where someone holds it (a
-        membership covers the units below it, as in :mod:`workflows.permissions`)."""
+        membership covers the units below it, as in :mod:`workflows.policy`)."""
         for agency_id in self._chain(agency):
             emails = self._emails.get((agency_id, role))
             if emails:

@@ -1,7 +1,7 @@
 """Pages of the one-stop desk (Bộ phận Một cửa): receive, the online queue, the dossier page and the slips.
 
 Thin views (architecture): every write is one lifecycle service call (``workflows.services``) and every read
-goes through ``workflows.permissions`` / ``workflows.selectors``; dates are never computed here — the due
+goes through ``workflows.policy`` / ``workflows.selectors``; dates are never computed here — the due
 moment, its explanation and the marks come from the services that own the clocks. A refusal by the rules
 (``LifecycleError``) is shown to the officer as the rule's own message.
 """
@@ -26,7 +26,7 @@ from procedures.models import Agency, Procedure
 from procedures.selectors import version_in_force
 from procedures.terms import format_decimal
 from sla.choices import TermUnit
-from workflows import permissions
+from workflows import policy
 from workflows.choices import (
     NATIONAL_STATUS,
     OPEN_STATUSES,
@@ -65,7 +65,7 @@ def _unit_label(unit: str) -> str:
 
 
 def _desk_or_none(request: HttpRequest, agency_id: str | int | None = None) -> Agency | None:
-    desks = permissions.desk_agencies(request.user)
+    desks = policy.desk_agencies(request.user)
     for agency in desks:
         if agency_id and str(agency.pk) == str(agency_id):
             return agency
@@ -133,7 +133,7 @@ class ReceiveForm(forms.Form):
             procedures = filtered
         self.fields["procedure"].queryset = procedures
         self.fields["procedure"].label_from_instance = lambda p: f"{p.code} — {p.name}"
-        desk_ids = [a.pk for a in permissions.desk_agencies(user)] if user is not None else []
+        desk_ids = [a.pk for a in policy.desk_agencies(user)] if user is not None else []
         self.fields["reception_agency"].queryset = Agency.objects.filter(pk__in=desk_ids).order_by("code")
         if len(desk_ids) == 1:
             self.fields["reception_agency"].initial = desk_ids[0]
@@ -181,7 +181,7 @@ RECEIVE, SUPPLEMENT, COMPETENCE = "receive", RefusalKind.SUPPLEMENT.value, Refus
 @login_required
 def receive(request: HttpRequest) -> HttpResponse:
     """Receive a direct/postal dossier (Mẫu 01) or refuse it (Mẫu 02 / Mẫu 03), domain §1.3."""
-    if not permissions.desk_agencies(request.user):
+    if not policy.desk_agencies(request.user):
         messages.error(
             request, _("Bạn chưa được phân công tại Bộ phận Một cửa nào nên không thể tiếp nhận hồ sơ.")
         )
@@ -234,9 +234,9 @@ def receive(request: HttpRequest) -> HttpResponse:
 @login_required
 def awaiting(request: HttpRequest) -> HttpResponse:
     """Online submissions (national status 1) at the officer's desks: receive or refuse each (§1.3)."""
-    desks = permissions.desk_agencies(request.user)
+    desks = policy.desk_agencies(request.user)
     qs = (
-        permissions.visible_dossiers(request.user)
+        policy.visible_dossiers(request.user)
         .filter(status=DossierStatus.SUBMITTED)
         .select_related("procedure_version__procedure", "agency")
         .order_by("submitted_at", "pk")
@@ -287,7 +287,7 @@ def _int(value: str | None) -> int | None:
 @login_required
 def dossier_list(request: HttpRequest) -> HttpResponse:
     """The dossiers the user may open, newest first (search by code or applicant)."""
-    qs = permissions.visible_dossiers(request.user).select_related("procedure_version__procedure", "agency")
+    qs = policy.visible_dossiers(request.user).select_related("procedure_version__procedure", "agency")
     query = request.GET.get("q", "").strip()
     if query:
         from django.db.models import Q
@@ -302,7 +302,7 @@ def dossier_list(request: HttpRequest) -> HttpResponse:
 
 
 def _visible_or_404(request: HttpRequest, code: str) -> Dossier:
-    qs = permissions.visible_dossiers(request.user).select_related(
+    qs = policy.visible_dossiers(request.user).select_related(
         "procedure_version__procedure", "agency", "reception_agency", "deadline", "current_step"
     )
     return get_object_or_404(qs, code=code)
@@ -322,7 +322,7 @@ DESK_ACTIONS: dict[str, tuple] = {
 
 def _desk_actions(request: HttpRequest, dossier: Dossier) -> list[tuple[str, str]]:
     """The desk buttons that make sense now (the service still checks every rule)."""
-    if not permissions.user_may(request.user, dossier, permissions.DESK):
+    if not policy.user_may(request.user, dossier, policy.DESK):
         return []
     status = dossier.status
     names = []

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from workflows import permissions
+from workflows import policy
 from workflows import services as svc
 from workflows.choices import DigitisedFlag, DossierStatus, SlaMark
 from workflows.forms_facts import (
@@ -135,7 +135,7 @@ def _auto_id(fact: Fact) -> str:
 
 
 def _dossier_or_404(request: HttpRequest, code: str) -> Dossier:
-    qs = permissions.visible_dossiers(request.user).select_related("agency", "current_step")
+    qs = policy.visible_dossiers(request.user).select_related("agency", "current_step")
     return get_object_or_404(qs, code=code)
 
 
@@ -220,7 +220,7 @@ def facts_context(request: HttpRequest, dossier: Dossier, now: datetime | None =
     ]
     open_complaint = any(row.complaint.resolved_at is None for row in complaints)
     forms_shown: list[tuple[Fact, forms.Form]] = []
-    if permissions.user_may(request.user, dossier, permissions.DESK_OR_STEP):
+    if policy.user_may(request.user, dossier, policy.DESK_OR_STEP):
         for fact in FACTS.values():
             if dossier.status not in fact.states:
                 continue

@@ -6,7 +6,7 @@ obligation, or stopped). The list shows the last three, counts them per unit and
 exports the filtered list as CSV for Excel (UTF-8 with BOM, Vietnamese headers).
 
 Thin view: the SLA state is the selector's SQL annotation; filtering is the FilterSet's; who sees which
-units is ``permissions.supervised_agency_ids``.
+units is ``policy.supervised_agency_ids``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from procedures.models import Agency
 from workflows.choices import DossierStatus, SlaMark
 from workflows.filters import SUPERVISED_STATES, SupervisorDossierFilter
 from workflows.models import Dossier
-from workflows.permissions import supervised_agency_ids
+from workflows.policy import supervised_agency_ids
 from workflows.selectors import with_sla_state
 
 PAGE_SIZE = 50

@@ -1,4 +1,4 @@
-"""Who may act on which dossier (issue 3 part 5).
+"""The one policy: who may see which dossier and who may do what to it.
 
 A user acts only on dossiers of the agencies and units they belong to (``Membership``), in the roles they
 hold there; a membership in an agency covers the units below it. The desk acts on dossiers received at its
