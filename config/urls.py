@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site, route
-from viewflow.workflow.flow import FlowAppViewset
 
 from config import views
 from metrics.api.urls import urlpatterns as metrics_api
@@ -18,6 +17,7 @@ from workflows.flows import DossierFlow
 from workflows.public_urls import urlpatterns as workflows_public
 from workflows.urls import urlpatterns as desk_urlpatterns
 from workflows.views.desk import home
+from workflows.views.flow import ScopedFlowAppViewset
 
 admin.site.site_header = _("motcua — Hệ thống giải quyết thủ tục hành chính một cửa")
 admin.site.site_title = _("motcua")
@@ -44,7 +44,7 @@ class MotcuaSite(Site):
     metrics_path = route("chi-so/", MetricsApplication())
 
 
-site = MotcuaSite(title=_("Một cửa"), viewsets=[FlowAppViewset(DossierFlow, icon="assignment")])
+site = MotcuaSite(title=_("Một cửa"), viewsets=[ScopedFlowAppViewset(DossierFlow, icon="assignment")])
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from workflows import policy
 from workflows.choices import AccessPurpose
 from workflows.models import (
     Complaint,
@@ -26,7 +27,7 @@ from workflows.models import (
     PersonalDataAccess,
     Subscriber,
 )
-from workflows.services.access import personal_data_access_log
+from workflows.services.access import personal_data_access_log, personal_data_access_log_many
 from workflows.services.outbox import deliveries_reset
 
 
@@ -50,6 +51,25 @@ class _ReadOnly:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _PolicyScoped:
+    """Rows limited to the dossiers ``workflows.policy`` lets the user see: the list, its search, the change
+    page, the history page and the autocomplete/raw-id lookups all start from ``get_queryset``. An
+    administrator of a commune must not find another agency's applicant by ID number (Decree 13/2023/NĐ-CP,
+    purpose limitation)."""
+
+    # The path from the model to its dossier ("" for Dossier itself).
+    dossier_path = "dossier"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        visible = policy.visible_dossiers(request.user).values("pk")
+        if not self.dossier_path:
+            return qs.filter(pk__in=visible)
+        return qs.filter(**{f"{self.dossier_path}__in": visible})
 
 
 class DossierStepInline(_ReadOnly, admin.TabularInline):
@@ -87,7 +107,8 @@ class DossierEventInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(Dossier)
-class DossierAdmin(_ReadOnly, admin.ModelAdmin):
+class DossierAdmin(_PolicyScoped, _ReadOnly, admin.ModelAdmin):
+    dossier_path = ""
     list_display = ["code", "applicant_name", "status", "channel", "agency", "received_at", "due_at"]
     list_filter = ["status", "channel", "agency", "legal_regime"]
     search_fields = ["code", "applicant_name", "applicant_id_number"]
@@ -97,6 +118,16 @@ class DossierAdmin(_ReadOnly, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+    def changelist_view(self, request, extra_context=None):
+        """The list shows applicants' names (and finds them by ID number): log each dossier listed."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            personal_data_access_log_many(
+                user=request.user, dossiers=changelist.result_list, purpose=AccessPurpose.ADMIN, request=request
+            )
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The admin shows the applicant's personal data: log who opened which dossier (domain §8)."""
@@ -135,7 +166,7 @@ FACT_FIELDS = [
 
 
 @admin.register(Complaint)
-class ComplaintAdmin(_ReadOnly, admin.ModelAdmin):
+class ComplaintAdmin(_PolicyScoped, _ReadOnly, admin.ModelAdmin):
     list_display = [
         "dossier",
         "agency",
@@ -157,7 +188,7 @@ class ComplaintAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(DossierEvent)
-class DossierEventAdmin(_ReadOnly, admin.ModelAdmin):
+class DossierEventAdmin(_PolicyScoped, _ReadOnly, admin.ModelAdmin):
     list_display = ["dossier", "seq", "event", "at", "actor_name", "from_status", "to_status"]
     list_filter = ["event"]
     search_fields = ["dossier__code", "actor_name", "note"]
@@ -168,7 +199,7 @@ class DossierEventAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(_ReadOnly, admin.ModelAdmin):
+class OutboxEventAdmin(_PolicyScoped, _ReadOnly, admin.ModelAdmin):
     list_display = ["pk", "dossier", "seq", "kind", "created_at"]
     list_filter = ["kind"]
     search_fields = ["dossier__code"]
@@ -191,7 +222,7 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(_ReadOnly, admin.ModelAdmin):
+class DeliveryAdmin(_PolicyScoped, _ReadOnly, admin.ModelAdmin):
     list_display = [
         "outbox_event",
         "subscriber",
@@ -228,7 +259,7 @@ class DeliveryAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(_ReadOnly, admin.ModelAdmin):
+class PersonalDataAccessAdmin(_PolicyScoped, _ReadOnly, admin.ModelAdmin):
     list_display = ["at", "user", "dossier", "purpose", "ip"]
     list_filter = ["purpose", "at"]
     search_fields = ["dossier__code", "user__username", "ip"]
@@ -240,3 +271,23 @@ class PersonalDataAccessAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 from workflows.api import admin as _api_admin  # noqa: E402,F401
+
+
+def _viewflow_admin_scope() -> None:
+    """viewflow registers admin pages for every process and task (its briefs name dossiers); re-register
+    them with the querysets filtered by the same policy as the flow pages."""
+    from viewflow.workflow.models import Process, Task
+
+    for model, scope in ((Process, policy.visible_processes), (Task, policy.visible_tasks)):
+        base = type(admin.site._registry[model]) if admin.site.is_registered(model) else admin.ModelAdmin
+
+        def get_queryset(self, request, _base=base, _scope=scope):
+            return _scope(request.user, _base.get_queryset(self, request))
+
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+        scoped = type(f"Scoped{base.__name__}", (base,), {"get_queryset": get_queryset, "__module__": __name__})
+        admin.site.register(model, scoped)
+
+
+_viewflow_admin_scope()

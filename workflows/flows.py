@@ -27,11 +27,9 @@ from workflows.policy import unit_permission
 from workflows.roles import Role
 from workflows.views import tasks as task_views
 
-# Inbox and queue rows show the dossier, not only "#process/task".
-TASK_SUMMARY = (
-    "{{ process.artifact.code }} — {{ process.artifact.procedure_version.procedure.code }} — "
-    "{{ process.artifact.applicant_name }}"
-)
+# Inbox and queue rows show the dossier, not only "#process/task" — but never the applicant: the lists are
+# not personal-data pages (Decree 13/2023/NĐ-CP, purpose limitation); the task page shows and logs them.
+TASK_SUMMARY = "{{ process.artifact.code }} — {{ process.artifact.procedure_version.procedure.code }}"
 
 WORK = "work"
 DECIDE = "decide"

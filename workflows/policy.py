@@ -5,6 +5,10 @@ hold there; a membership in an agency covers the units below it. The desk acts o
 agency; processors act on the step currently at their unit in their role; heads and directors of the
 deciding agency issue the apology (domain §1.7); supervisors see their units. Superusers act everywhere.
 
+Who *sees* which dossier is :func:`visible_dossiers` (a queryset) and :func:`dossier_visible` (one dossier);
+viewflow's processes and tasks are filtered by the same rule (:func:`visible_processes`,
+:func:`visible_tasks`), so every page, the admin, the exports and the API read through one condition.
+
 The same memberships are exposed to viewflow as virtual permissions ``workflows.role:<role>@<agency id>``
 by :class:`UnitRoleBackend`, so viewflow's queue offers a step's task exactly to the people of its unit.
 """
@@ -14,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.backends import BaseBackend
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from procedures.models import Agency
 from procedures.selectors import agency_subtree_ids
-from workflows.models import Dossier, Membership
+from workflows.models import Dossier, DossierStep, Membership
 from workflows.roles import Role
 
 DESK = "desk"
@@ -42,11 +46,14 @@ def _memberships(user) -> list[tuple[str, int]]:
 
 def _covered(user, roles: Iterable[str]) -> set[int]:
     """Agency ids the user covers in any of ``roles`` (their agencies and everything below)."""
-    wanted = set(roles)
-    roots = [agency_id for role, agency_id in _memberships(user) if role in wanted]
-    if not roots:
-        return set()
-    return agency_subtree_ids(Agency(pk=pk) for pk in roots)
+    wanted = frozenset(roles)
+    cache = getattr(user, "_motcua_covered", None)
+    if cache is None:
+        cache = user._motcua_covered = {}
+    if wanted not in cache:
+        roots = [agency_id for role, agency_id in _memberships(user) if role in wanted]
+        cache[wanted] = agency_subtree_ids(Agency(pk=pk) for pk in roots) if roots else set()
+    return cache[wanted]
 
 
 def user_roles(user) -> set[str]:
@@ -92,13 +99,96 @@ def supervised_agency_ids(user) -> set[int] | None:
     return _covered(user, [Role.SUPERVISOR, Role.DIRECTOR, Role.HEAD_OF_UNIT])
 
 
-def visible_dossiers(user):
-    """Dossiers the user may open: those of any agency they belong to (in any role), subtrees included."""
-    qs = Dossier.objects.all()
+def _visibility(user) -> Q | None:
+    """The condition on ``Dossier`` rows ``user`` may see; ``None`` means every row (superuser).
+
+    Decree 13/2023/NĐ-CP Art. 3 and the Law on Personal Data Protection 2025 (purpose limitation): a member of
+    staff reads an applicant only where their work needs it, so each role sees what it works on:
+
+    - desk officers: dossiers received at, or addressed to, an agency their desk membership covers;
+    - heads of unit and directors: dossiers decided by an agency they cover, or that were at a unit they
+      cover (a step of the internal procedure, domain §1.5);
+    - specialists: only dossiers that are or were at a unit they cover in the specialist role (a
+      ``DossierStep`` there: steps are created when they start, never ahead of time);
+    - supervisors and administrators: the dossiers of their subtree, read-only (no action kind of
+      :func:`user_may` grants them anything).
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
     if user.is_superuser:
-        return qs
-    ids = _covered(user, [r.value for r in Role])
-    return qs.filter(Q(agency_id__in=ids) | Q(reception_agency_id__in=ids))
+        return None
+    condition = Q(pk__in=[])
+    desk = _covered(user, [Role.DESK_OFFICER])
+    if desk:
+        condition |= Q(reception_agency_id__in=desk) | Q(agency_id__in=desk)
+    lead = _covered(user, [Role.HEAD_OF_UNIT, Role.DIRECTOR])
+    if lead:
+        condition |= Q(agency_id__in=lead) | Q(
+            Exists(DossierStep.objects.filter(dossier_id=OuterRef("pk"), unit_id__in=lead))
+        )
+    specialist = _covered(user, [Role.SPECIALIST])
+    if specialist:
+        condition |= Q(Exists(DossierStep.objects.filter(dossier_id=OuterRef("pk"), unit_id__in=specialist)))
+    watch = _covered(user, [Role.SUPERVISOR, Role.ADMINISTRATOR])
+    if watch:
+        condition |= (
+            Q(agency_id__in=watch)
+            | Q(reception_agency_id__in=watch)
+            | Q(Exists(DossierStep.objects.filter(dossier_id=OuterRef("pk"), unit_id__in=watch)))
+        )
+    return condition
+
+
+def visible_dossiers(user) -> QuerySet[Dossier]:
+    """Dossiers ``user`` may open (one SQL query; see :func:`_visibility` for who sees what)."""
+    condition = _visibility(user)
+    qs = Dossier.objects.all()
+    return qs if condition is None else qs.filter(condition)
+
+
+def dossier_visible(user, dossier: Dossier | int) -> bool:
+    """True if ``user`` may see ``dossier`` (the same rule as :func:`visible_dossiers`)."""
+    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
+    condition = _visibility(user)
+    if condition is None:
+        return True
+    return Dossier.objects.filter(condition, pk=pk).exists()
+
+
+def _dossier_content_type_id() -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(Dossier).pk
+
+
+def visible_processes(user, processes: QuerySet) -> QuerySet:
+    """viewflow processes (or any queryset of ``Process``) whose dossier ``user`` may see."""
+    condition = _visibility(user)
+    if condition is None:
+        return processes
+    return processes.filter(
+        artifact_content_type_id=_dossier_content_type_id(),
+        artifact_object_id__in=Dossier.objects.filter(condition).values("pk"),
+    )
+
+
+def visible_tasks(user, tasks: QuerySet) -> QuerySet:
+    """viewflow tasks whose process's dossier ``user`` may see (inbox, queue, archive, task lists)."""
+    condition = _visibility(user)
+    if condition is None:
+        return tasks
+    return tasks.filter(
+        process__artifact_content_type_id=_dossier_content_type_id(),
+        process__artifact_object_id__in=Dossier.objects.filter(condition).values("pk"),
+    )
+
+
+def process_dossier_id(user, process_pk: int) -> int | None:
+    """The dossier id of viewflow process ``process_pk`` if ``user`` may see it, else None (one query)."""
+    from viewflow.workflow.models import Process
+
+    found = visible_processes(user, Process.objects.filter(pk=process_pk))
+    return found.values_list("artifact_object_id", flat=True).first()
 
 
 class UnitRoleBackend(BaseBackend):

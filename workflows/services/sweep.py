@@ -202,6 +202,8 @@ _SUBJECTS = {
 
 
 def _message(notice: SlaNotice, dossier: Dossier, step: DossierStep | None) -> tuple[str, str]:
+    """The notice names the dossier by code, never its applicant: a mailbox is outside the personal-data
+    access log (Decree 13/2023/NĐ-CP), so the applicant is read on the dossier page, which logs it."""
     procedure = dossier.procedure_version.procedure
     step_label = f"B{step.step_no}" if step is not None else "—"
     subject = _SUBJECTS[notice.threshold]() % {"code": dossier.code, "step": step_label}
@@ -211,7 +213,6 @@ def _message(notice: SlaNotice, dossier: Dossier, step: DossierStep | None) -> t
         _("Mã hồ sơ: %(code)s") % {"code": dossier.code},
         _("Thủ tục: %(code)s – %(name)s") % {"code": procedure.code, "name": procedure.name},
         _("Cơ quan giải quyết: %(agency)s") % {"agency": dossier.agency.name},
-        _("Tổ chức, cá nhân: %(name)s") % {"name": dossier.applicant_name},
         _("Tiếp nhận: %(at)s") % {"at": _fmt(dossier.received_at)},
     ]
     if step is not None:

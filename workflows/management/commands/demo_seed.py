@@ -67,7 +67,9 @@ def demo_users_seed(password: str = DEMO_PASSWORD) -> dict[str, object]:
         user.first_name, user.last_name = full_name, ""
         # Demo addresses so the SLA sweep's notices show up in the console e-mail backend.
         user.email = user.email or f"{username}@demo.motcua.local"
-        user.is_staff = True
+        # Only a role that administers something enters the Django admin (Decree 85/2016/NĐ-CP, least
+        # privilege); everyone else works in the one-stop pages, which are scoped by workflows.policy.
+        user.is_staff = role is Role.ADMINISTRATOR
         user.is_superuser = role is Role.ADMINISTRATOR
         user.save()
         user.groups.set([groups[role]])
