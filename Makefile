@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test lint format migrate demo worker beat web bench bench-indicators promtool smoke schemathesis loadtest clean
+.PHONY: help install browser run test lint format migrate demo worker beat web bench bench-indicators promtool smoke schemathesis loadtest security-matrix clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -69,6 +69,10 @@ loadtest: install ## locust, 50 users on lookup + catalogue over PostgreSQL + Re
 
 smoke: install ## boot the service as `make run` does (fresh data dir), check /healthz + worker heartbeat, stop
 	scripts/smoke.sh
+
+security-matrix: install ## print every URL pattern with its access verdict; run the permission-matrix tests
+	$(PY) manage.py security_matrix
+	$(VENV)/bin/pytest tests/security -q
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from procedures.models import Agency
 from workflows import policy
 from workflows.choices import AccessPurpose
 from workflows.models import (
@@ -38,6 +39,19 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "agency__code", "agency__name"]
     autocomplete_fields = ["agency"]
     list_select_related = ["user", "agency"]
+
+    def get_queryset(self, request):
+        """Only the memberships of the agencies the user administers (``policy.administered_agency_ids``)."""
+        qs = super().get_queryset(request)
+        ids = policy.administered_agency_ids(request.user)
+        return qs if ids is None else qs.filter(agency_id__in=ids)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """A membership can be given only at an agency the user administers."""
+        ids = policy.administered_agency_ids(request.user)
+        if db_field.name == "agency" and ids is not None:
+            kwargs["queryset"] = Agency.objects.filter(pk__in=ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class _ReadOnly:
@@ -124,8 +138,9 @@ class DossierAdmin(_PolicyScoped, _ReadOnly, admin.ModelAdmin):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
+            shown = changelist.result_list
             personal_data_access_log_many(
-                user=request.user, dossiers=changelist.result_list, purpose=AccessPurpose.ADMIN, request=request
+                user=request.user, dossiers=shown, purpose=AccessPurpose.ADMIN, request=request
             )
         return response
 
@@ -286,7 +301,8 @@ def _viewflow_admin_scope() -> None:
 
         if admin.site.is_registered(model):
             admin.site.unregister(model)
-        scoped = type(f"Scoped{base.__name__}", (base,), {"get_queryset": get_queryset, "__module__": __name__})
+        attrs = {"get_queryset": get_queryset, "__module__": __name__}
+        scoped = type(f"Scoped{base.__name__}", (base,), attrs)
         admin.site.register(model, scoped)
 
 

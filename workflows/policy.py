@@ -139,6 +139,16 @@ def _visibility(user) -> Q | None:
     return condition
 
 
+def administered_agency_ids(user) -> set[int] | None:
+    """Agencies whose memberships ``user`` manages (administrator role, subtrees included); None = all.
+
+    Memberships are what this policy reads: an administrator of a commune who could add a membership
+    elsewhere would grant themselves every other agency's dossiers."""
+    if user.is_superuser:
+        return None
+    return _covered(user, [Role.ADMINISTRATOR])
+
+
 def visible_dossiers(user) -> QuerySet[Dossier]:
     """Dossiers ``user`` may open (one SQL query; see :func:`_visibility` for who sees what)."""
     condition = _visibility(user)

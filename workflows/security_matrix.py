@@ -98,8 +98,8 @@ PATTERNS: dict[str, str] = {
     "admin/": ADMIN,
     "admin/login/": AUTH,
     "admin/logout/": AUTH,
-    "admin/password_change/": ADMIN,
-    "admin/password_change/done/": ADMIN,
+    "admin/password_change/": AUTH,  # the user's own password
+    "admin/password_change/done/": AUTH,
     "admin/autocomplete/": ADMIN_SCOPED,  # answers from each ModelAdmin's (scoped) get_queryset
     "admin/jsi18n/": ADMIN,
     "admin/r/<path:content_type_id>/<path:object_id>/": ADMIN,  # redirect to the object's own (scoped) page

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from procedures.models import Agency, Procedure
 from procedures.selectors import version_in_force
@@ -232,6 +232,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def awaiting(request: HttpRequest) -> HttpResponse:
     """Online submissions (national status 1) at the officer's desks: receive or refuse each (§1.3)."""
     desks = policy.desk_agencies(request.user)
@@ -285,6 +286,7 @@ def _int(value: str | None) -> int | None:
 
 
 @login_required
+@require_safe
 def dossier_list(request: HttpRequest) -> HttpResponse:
     """The dossiers the user may open, newest first (search by code or applicant)."""
     qs = policy.visible_dossiers(request.user).select_related("procedure_version__procedure", "agency")

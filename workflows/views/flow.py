@@ -59,11 +59,15 @@ class ScopedTaskListView(_TaskScope, flow_views.DashboardTaskListView):
 
 class ScopedProcessListView(flow_views.DashboardProcessListView):
     def get_queryset(self):
-        return policy.visible_processes(self.request.user, super().get_queryset())
+        return policy.visible_processes(self.request.user, super().get_queryset()).order_by("-pk")
 
 
 class _BulkScope:
-    """The bulk forms act on posted task ids: only tasks of visible dossiers are ever selected."""
+    """The bulk forms act on posted task ids: only tasks of visible dossiers are ever selected.
+
+    Django's form views run PUT as POST; these forms are posted only."""
+
+    http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
         queryset = policy.visible_tasks(self.request.user, super().get_queryset())
@@ -105,14 +109,14 @@ def scoped_view(view, name: str | None = None):
         if task_pk is not None and not Task.objects.filter(pk=task_pk, process_id=process_pk).exists():
             raise Http404
         response = view(request, *args, **kwargs)
-        if dossier_id is not None and name not in _NOT_LOGGED and request.method == "GET":
-            if response.status_code == 200:
-                personal_data_access_log(
-                    user=request.user,
-                    dossier=Dossier(pk=dossier_id),
-                    purpose=AccessPurpose.TASK if task_pk is not None else AccessPurpose.DESK_PAGE,
-                    request=request,
-                )
+        shown = request.method == "GET" and response.status_code == 200 and name not in _NOT_LOGGED
+        if dossier_id is not None and shown:
+            personal_data_access_log(
+                user=request.user,
+                dossier=Dossier(pk=dossier_id),
+                purpose=AccessPurpose.TASK if task_pk is not None else AccessPurpose.DESK_PAGE,
+                request=request,
+            )
         return response
 
     wrapped.motcua_scoped = True
