@@ -198,6 +198,13 @@ def test_every_url_pattern_is_classified():
     assert missing == [], f"URL patterns missing from workflows.security_matrix: {missing}"
 
 
+def test_every_flow_route_is_wrapped_by_the_policy():
+    """The "flow" verdict is backed by code: each such view is wrapped by workflows.views.flow.scoped_view."""
+    flow = [r for r in ROUTES if verdict(r.route) == FLOW]
+    assert len(flow) > 40
+    assert sorted(r.route for r in flow if not getattr(r.callback, "motcua_scoped", False)) == []
+
+
 def test_the_matrix_sees_the_sentinels(dbx):
     """The sentinels are detectable: the own desk sees its applicant (and that is logged); if this failed,
     the matrix below could not fail either."""
