@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test lint format migrate demo worker beat web bench bench-indicators promtool smoke schemathesis loadtest clean
+.PHONY: help install browser run test lint format migrate demo worker beat web bench bench-indicators promtool smoke schemathesis loadtest security clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ loadtest: install ## locust, 50 users on lookup + catalogue over PostgreSQL + Re
 
 smoke: install ## boot the service as `make run` does (fresh data dir), check /healthz + worker heartbeat, stop
 	scripts/smoke.sh
+
+security: install ## permission matrix (every URL × role) + wapiti web scanner over the demo as every role
+	scripts/security.sh
 
 clean: ## remove the virtualenv and local data
 	rm -rf $(VENV) var

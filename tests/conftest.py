@@ -1,4 +1,30 @@
+import os
+
 import pytest
+import time_machine
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--frozen-clock",
+        default=os.environ.get("MOTCUA_TEST_CLOCK") or None,
+        help="ISO 8601 instant: every test starts with the wall clock at this moment (time-machine, ticks). "
+        "Proves the suite does not depend on the hour it runs at, e.g. 23:30 UTC = 06:30 in Vietnam.",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(request: pytest.FixtureRequest):
+    """Start each test at the instant of ``--frozen-clock`` (or ``MOTCUA_TEST_CLOCK``); no-op by default.
+
+    Tests that need a particular "now" travel again inside; time-machine nests, so theirs wins.
+    """
+    instant = request.config.getoption("--frozen-clock")
+    if not instant:
+        yield
+        return
+    with time_machine.travel(instant, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
