@@ -27,16 +27,30 @@ ATTACKS = {
     "XML External Entity",
 }
 
-# Findings that only a production deployment can close: the setting that does it (README, "Production").
-PRODUCTION_ONLY = {
-    "Secure Flag cookie": "SESSION_COOKIE_SECURE / CSRF_COOKIE_SECURE (on when MOTCUA_DEMO=0; HTTPS only)",
-    "HTTP Secure Headers": "SECURE_HSTS_SECONDS (on when MOTCUA_DEMO=0; HSTS is sent over HTTPS only)",
+# Findings that only a production deployment can close, or that are deliberate: why (README, "Production").
+EXPLAINED = {
+    "Secure Flag cookie": "production: SESSION_COOKIE_SECURE / CSRF_COOKIE_SECURE are on when MOTCUA_DEMO=0 "
+    "(the demo serves plain HTTP on loopback, where a Secure cookie would never be sent back)",
+    "Strict-Transport-Security": "production: SECURE_HSTS_SECONDS is set when MOTCUA_DEMO=0 (HSTS is only "
+    "honoured over HTTPS)",
+    "X-XSS-Protection": "deliberate: the header is obsolete (browsers removed the XSS auditor; OWASP advises "
+    "not to set it); the Content-Security-Policy replaces it",
+    "HttpOnly flag is not set in the cookie : csrftoken": "deliberate: Django's CSRF cookie is read by the "
+    "page's JavaScript for AJAX posts; HttpOnly on it adds no protection (Django docs, CSRF_COOKIE_HTTPONLY)",
 }
+
+
+def _explained(category: str, info: str) -> str:
+    for key, why in EXPLAINED.items():
+        if key == category or key in info:
+            return why
+    return ""
 
 
 def main(args: list[str]) -> int:
     attacks: Counter = Counter()
     other: Counter = Counter()
+    paths: dict[tuple[str, str], set[str]] = {}
     details: list[str] = []
     for arg in args:
         role, path = arg.split("=", 1)
@@ -49,15 +63,19 @@ def main(args: list[str]) -> int:
                     attacks[category] += 1
                     details.append(f"  [{role}] {category}: {where.strip()} — {finding.get('info', '')}")
                 else:
-                    other[(category, finding.get("info", ""))] += 1
+                    key = (category, finding.get("info", ""))
+                    other[key] += 1
+                    paths.setdefault(key, set()).add(str(finding.get("path", "")))
         for category, findings in report.get("anomalies", {}).items():
             for finding in findings:
                 other[(f"anomaly: {category}", f"{finding.get('path', '')} {finding.get('info', '')}")] += 1
     print("== wapiti summary")
     for (category, info), count in sorted(other.items()):
-        note = PRODUCTION_ONLY.get(category)
-        suffix = f"  → production: {note}" if note else ""
-        print(f"  {count:4d} × {category}: {info}{suffix}")
+        why = _explained(category, info)
+        print(f"  {count:4d} × {category}: {info}")
+        print(f"         at {', '.join(sorted(paths.get((category, info), ()))[:6])}")
+        if why:
+            print(f"         → {why}")
     if attacks:
         print("ATTACK FINDINGS:")
         print("\n".join(details))
