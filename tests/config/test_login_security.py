@@ -125,3 +125,29 @@ def test_logout_is_a_post_with_a_csrf_token_and_refused_without_it(clerk):
         # A GET never logs out (a link or an image cannot end the session).
         assert client.get(path).status_code == 405
         assert _logged_in(client)
+
+
+def test_the_administrator_role_unlocks_in_the_admin(clerk, django_user_model):
+    from axes.models import AccessAttempt
+    from django.contrib.auth.models import Group
+
+    from workflows.roles import Role, role_group_name, role_groups_sync
+
+    role_groups_sync()
+    administrator = django_user_model.objects.create_user(
+        "quantrivien", password="Khác-hẳn-2026", is_staff=True
+    )
+    administrator.groups.add(Group.objects.get(name=role_group_name(Role.ADMINISTRATOR)))
+    with time_machine.travel(START, tick=False):
+        for _ in range(6):
+            _post_login(Client(), "/accounts/login/", "sai")
+        assert _post_login(Client(), "/accounts/login/", PASSWORD).status_code == 429
+        admin_client = Client()
+        admin_client.force_login(administrator)
+        attempts = list(AccessAttempt.objects.values_list("pk", flat=True))
+        response = admin_client.post(
+            "/admin/axes/accessattempt/",
+            {"action": "delete_selected", "_selected_action": attempts, "post": "yes"},
+        )
+        assert response.status_code == 302
+        assert _post_login(Client(), "/accounts/login/", PASSWORD).status_code == 302

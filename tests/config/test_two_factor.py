@@ -113,7 +113,7 @@ def test_demo_second_factor_is_optional_but_enforced_once_enrolled(admin_user, s
 
 
 def test_the_admin_site_itself_refuses_an_unverified_user(admin_user, settings):
-    """Even without the middleware, no admin page opens with a password alone (as django-otp's OTPAdminSite)."""
+    """Without the middleware too, no admin page opens with a password alone (as in OTPAdminSite)."""
     settings.MOTCUA_2FA_REQUIRED = True
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "config.twofactor.SecondFactorMiddleware"]
     response = _password_login("quantri").get("/admin/")
