@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django_otp import devices_for_user, user_has_device
@@ -35,6 +35,7 @@ from workflows.roles import Role, role_group_name
 
 SECOND_FACTOR_ROLES = (Role.ADMINISTRATOR, Role.SUPERVISOR)
 DEVICE_NAME = "motcua"
+INVALID_CODE = _("Mã không đúng hoặc đã hết hạn. Nhập mã đang hiển thị trong ứng dụng.")
 
 
 def second_factor_applies(user: AbstractBaseUser | AnonymousUser) -> bool:
@@ -126,9 +127,9 @@ def setup(request: HttpRequest) -> HttpResponse:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            messages.success(request, _t("Đã bật xác thực hai lớp cho tài khoản."))
+            messages.success(request, gettext("Đã bật xác thực hai lớp cho tài khoản."))
             return redirect(_next_url(request))
-        form.add_error("otp_token", _t("Mã không đúng hoặc đã hết hạn. Nhập mã ứng dụng đang hiển thị."))
+        form.add_error("otp_token", str(INVALID_CODE))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
     context = {
         "form": form,
@@ -156,7 +157,7 @@ class VerifyForm(OTPTokenForm):
         "challenge_exception": _("Không gửi được mã: {0}"),
         "not_interactive": _("Thiết bị không gửi mã chủ động."),
         "challenge_message": _("Đã gửi mã: {0}"),
-        "invalid_token": _("Mã không đúng hoặc đã hết hạn. Nhập mã đang hiển thị trong ứng dụng."),
+        "invalid_token": INVALID_CODE,
         "n_failed_attempts": _("Nhập sai %(failure_count)d lần liên tiếp; tạm thời chưa thể xác thực."),
         "verification_not_allowed": _("Tạm thời chưa thể xác thực. Vui lòng thử lại sau."),
         "device_required": _("Tài khoản chưa có thiết bị xác thực."),
