@@ -3,7 +3,8 @@
 With nothing set, motcua runs on SQLite and kombu's filesystem transport (an embedded broker
 that needs no server), so a fresh clone starts with one command. Production sets
 ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL`` (Redis or RabbitMQ); see
-``.env.example`` for every variable.
+``.env.example`` for every variable. The settings are production's (secret key required, secure cookies,
+second factor) unless ``MOTCUA_DEMO=1``, which ``make run`` sets for the local demo.
 """
 
 from __future__ import annotations
