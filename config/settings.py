@@ -362,6 +362,8 @@ _lockout_minutes = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes) if _lockout_minutes else None
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# No start-up banner on every manage.py run (commands print one-line errors); lockouts are still logged.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "config.login_throttle.lockout_response"
 AXES_COOLOFF_MESSAGE = _("Tài khoản tạm khóa do đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.")
 AXES_PERMALOCK_MESSAGE = _(
