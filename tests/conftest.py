@@ -2,6 +2,8 @@ import os
 
 import pytest
 import time_machine
+from django import test as django_test
+from django.http import HttpRequest
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +56,27 @@ def _fast_password_hashing(settings):
     The production hashers stay in the list after MD5, so hashes made elsewhere still verify.
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
+class LoginClient(django_test.Client):
+    """Django's test client whose ``login()`` authenticates as a login page does: with a request.
+
+    django-axes counts failed logins per username and address and refuses ``authenticate()`` calls that carry
+    no request (so no code path can skip the throttle); the login pages pass theirs, and so does this client.
+    """
+
+    def login(self, **credentials):
+        if "request" not in credentials:
+            request = HttpRequest()
+            request.META["REMOTE_ADDR"] = "127.0.0.1"
+            credentials["request"] = request
+        return super().login(**credentials)
+
+
+@pytest.fixture
+def client():
+    """pytest-django's ``client``, with :class:`LoginClient`."""
+    return LoginClient()
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -77,7 +77,11 @@ class ReceiveForm(forms.Form):
 
     q = forms.CharField(label=gettext_lazy("Tìm thủ tục (mã hoặc tên)"), required=False)
     procedure = forms.ModelChoiceField(
-        label=gettext_lazy("Thủ tục hành chính"), queryset=Procedure.objects.none(), required=True
+        label=gettext_lazy("Thủ tục hành chính"),
+        queryset=Procedure.objects.none(),
+        required=True,
+        # Choosing a procedure reloads its documents (config/static/motcua/behaviours.js; no inline script).
+        widget=forms.Select(attrs={"data-click-on-change": "reload"}),
     )
     reception_agency = forms.ModelChoiceField(
         label=gettext_lazy("Nơi tiếp nhận"), queryset=Agency.objects.none(), required=False
