@@ -58,6 +58,7 @@ def catalogue_queryset(procedures: QuerySet[Procedure] | None = None) -> QuerySe
     qs = procedures if procedures is not None else Procedure.objects.all()
     return qs.select_related("agency").prefetch_related(
         Prefetch("versions", queryset=ProcedureVersion.objects.order_by("effective_from")),
+        "versions__received_in",
         Prefetch(
             "versions__steps", queryset=ProcedureStep.objects.select_related("unit").order_by("step_no")
         ),
