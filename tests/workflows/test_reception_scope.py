@@ -140,6 +140,16 @@ def test_the_chosen_desk_must_be_one_that_may_receive(client, demo_users, agenci
     assert Dossier.objects.get().reception_agency.code == "DEMO-XA-A"
 
 
+def test_without_a_chosen_desk_the_first_that_may_receive_is_taken(
+    client, demo_users, agencies, ministry_procedure
+):
+    _delegate(ministry_procedure, agencies["DEMO-XA-B"])
+    assert client.login(username="motcuaxa", password=PASSWORD)
+    response = client.post(reverse("workflows:receive"), _post(ministry_procedure))
+    assert response.status_code == 302
+    assert Dossier.objects.get().reception_agency.code == "DEMO-XA-B"
+
+
 # --- the API -----------------------------------------------------------------------------------------------
 
 

@@ -172,7 +172,10 @@ class ReceiveForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         desk = data.get("reception_agency")
-        if desk is not None and self.version is not None and not receivable_by(self.version, desk):
+        if desk is None and self.version is not None:  # not chosen: the first desk that may receive it
+            allowed = [d for d in self.fields["reception_agency"].queryset if receivable_by(self.version, d)]
+            data["reception_agency"] = allowed[0] if allowed else None
+        elif desk is not None and self.version is not None and not receivable_by(self.version, desk):
             self.add_error(
                 "reception_agency",
                 _("Thủ tục này không được tiếp nhận tại %(desk)s; chọn nơi tiếp nhận khác.")
