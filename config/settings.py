@@ -241,6 +241,12 @@ TIME_REDUCTION_TARGETS = {int(k): float(v) for k, v in env.dict("TIME_REDUCTION_
 TIME_REDUCTION_DEFAULT_TARGET = env.float("TIME_REDUCTION_DEFAULT_TARGET", default=30.0)
 # Bearer token Prometheus must send to /metrics; empty = /metrics answers loopback clients only.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Reverse proxies (IP addresses or networks, comma-separated) believed about the client they relay, for
+# /metrics and /healthz details (metrics/trust.py); empty = none: any forwarding header means "not local".
+METRICS_TRUSTED_PROXIES = env.list("METRICS_TRUSTED_PROXIES", default=[])
+# Bearer token that shows /healthz's failure details from anywhere (METRICS_TOKEN works too); empty = only
+# requests from this host see them.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 # Agency level used as the `agency` label of business gauges (bounded cardinality): province | department
 # | unit | commune — a dossier is counted under its deciding agency's ancestor at this level (or itself).
 METRICS_AGENCY_LEVEL = env.str("METRICS_AGENCY_LEVEL", default="department")

@@ -131,6 +131,11 @@ DEMO_AGENCIES: tuple[dict[str, str], ...] = (
     },
 )
 DEMO_COMMUNE = "DEMO-XA-A"
+# Demo convention, not from the sources: a ministry TTHC is received in a province only where the ministry
+# delegated it (Decree 118/2025). The published data says nothing about delegation, so the demo delegates one
+# of its two ministry-level procedures (re-issuing a radiation-work licence) to the demo province and leaves
+# the other one to the ministry, to show both cases at the desks.
+DEMO_DELEGATED_TO: dict[str, str] = {"1.009844": "DEMO-UBND"}
 # Agencies whose procedures belong to the Department of Science and Technology's catalogue: its own, those the
 # provincial People's Committee decides on the department's appraisal (data README §10), and the fund's.
 DOST_CATALOGUE_AGENCIES = frozenset(
@@ -467,6 +472,7 @@ def convert_procedures(
                 "fees_vnd": "" if fees is None else str(fees),
                 "effective_from": effective_from.isoformat(),
                 "legal_basis": _publication(source.get("source", "")),
+                "received_in": DEMO_DELEGATED_TO.get(code, ""),
             }
         )
     rows.sort(key=lambda row: row["code"])

@@ -84,6 +84,7 @@ def _version_row(procedure: Procedure, version: ProcedureVersion, codes: dict[in
         "fees_vnd": "" if version.fees_vnd is None else str(version.fees_vnd),
         "effective_from": version.effective_from.isoformat(),
         "legal_basis": version.legal_basis,
+        "received_in": ";".join(sorted(codes[agency.pk] for agency in version.received_in.all())),
     }
 
 
@@ -126,6 +127,7 @@ def catalogue_export(*, target: Path, agency_code: str | None = None) -> ExportR
     for procedure in catalogue_queryset(procedures.order_by("code")):
         wanted_ids.add(procedure.agency_id)
         for version in procedure.versions.all():
+            wanted_ids.update(agency.pk for agency in version.received_in.all())
             version_rows.append(_version_row(procedure, version, codes))
             for step in version.steps.all():
                 if step.unit_id:

@@ -50,8 +50,9 @@ def _snapshot() -> dict[str, list[tuple]]:
                 v.full_online_eligible,
                 v.fees_vnd,
                 v.legal_basis,
+                tuple(sorted(a.code for a in v.received_in.all())),
             )
-            for v in ProcedureVersion.objects.select_related("procedure")
+            for v in ProcedureVersion.objects.select_related("procedure").prefetch_related("received_in")
         ),
         "steps": sorted(
             (
@@ -100,6 +101,12 @@ def catalogue() -> None:
         fees_vnd=10000,
     )
     ProcedureFactory(code="DEMO.000001", agency=province)  # a procedure without any version
+    other_province = AgencyFactory(code="DEMO-P2", province=True)
+    ministry = AgencyFactory(code="DEMO-BO", level="ministry", parent=None)
+    delegated = ProcedureVersionFactory(
+        procedure=ProcedureFactory(code="1.009844", agency=ministry, level="ministry")
+    )
+    delegated.received_in.set([province, other_province])  # delegated to two provinces
 
 
 def _wipe() -> None:
@@ -117,7 +124,7 @@ def test_round_trip_into_an_empty_database(tmp_path: Path, catalogue, target: st
     ).delete()  # the format has no row for a procedure without version
     before = _snapshot()
     report = catalogue_export(target=tmp_path / target)
-    assert (report.agencies, report.versions, report.steps) == (4, 3, 4)
+    assert (report.agencies, report.versions, report.steps) == (6, 4, 4)
 
     again = catalogue_import(
         procedures=tmp_path / target if target.endswith(".xlsx") else tmp_path / target / "procedures.csv",

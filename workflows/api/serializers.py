@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from procedures.models import Agency, Procedure
+from procedures.selectors import receivable_by, version_in_force
 from workflows.choices import (
     NATIONAL_STATUS,
     ApplicantKind,
@@ -111,6 +112,24 @@ class DossierSubmitSerializer(serializers.Serializer):
         if procedure is None:
             raise serializers.ValidationError(_("Không có thủ tục mã “%(code)s”.") % {"code": value})
         return procedure
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """A portal may name only a desk that may receive the procedure (Decree 118/2025, the catalogue's
+        rule ``procedures.selectors.receivable_by``); the service refuses the rest too, this says which
+        field is wrong."""
+        desk = attrs.get("reception_agency")
+        version = version_in_force(attrs["procedure"], timezone.localdate()) if desk is not None else None
+        if version is not None and not receivable_by(version, desk):
+            raise serializers.ValidationError(
+                {
+                    "reception_agency": _(
+                        "Thủ tục %(procedure)s không được tiếp nhận tại “%(desk)s”: chỉ tiếp nhận tại "
+                        "Bộ phận Một cửa của tỉnh có thủ tục hoặc được phân cấp, ủy quyền."
+                    )
+                    % {"procedure": attrs["procedure"].code, "desk": desk.code}
+                }
+            )
+        return attrs
 
 
 # --- reads ---------------------------------------------------------------------------------------------

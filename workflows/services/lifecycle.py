@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from procedures.models import Agency, Procedure, ProcedureVersion
-from procedures.selectors import version_in_force
+from procedures.selectors import receivable_by, version_in_force
 from sla.calendar import Unit
 from sla.choices import ClockSemantics, DeadlineState, PauseReason
 from sla.services import (
@@ -447,6 +447,8 @@ def _new_dossier(
     documents: list[str] | tuple[str, ...] = (),
     result_delivery: str = ResultDelivery.DIRECT,
     validate_applicant: bool,
+    user=None,
+    check_reception: bool = False,
 ) -> Dossier:
     Channel(channel)
     day = _local(at).date()
@@ -456,6 +458,8 @@ def _new_dossier(
             _("Thủ tục %(code)s không có phiên bản áp dụng ngày %(day)s.")
             % {"code": procedure.code, "day": f"{day:%d/%m/%Y}"}
         )
+    if check_reception:
+        _reception_check(version, reception_agency, user)
     if applicant is not None and validate_applicant:
         applicant.validate()
     applicant = applicant or Applicant()
@@ -491,6 +495,31 @@ def _desk_check(user, reception_agency: Agency | None) -> None:
         raise LifecyclePermissionError(_("Chỉ cán bộ Bộ phận Một cửa của nơi tiếp nhận mới tiếp nhận hồ sơ."))
 
 
+def _reception_check(version: ProcedureVersion, reception_agency: Agency | None, user) -> None:
+    """Refuse a reception the catalogue does not allow at this desk (Decree 118/2025: a centre receives the
+    TTHC of its province and the ministry TTHC delegated to it; ``procedures.selectors.receivable_by``).
+
+    Without a named desk, an officer's own desks are checked (one of them must be allowed); a call with no
+    desk and no officer (a partner's submission to the deciding agency, the system) names nothing to check.
+    """
+    if reception_agency is not None:
+        desks = [reception_agency]
+    elif user is not None and not user.is_superuser:
+        from workflows.policy import desk_agencies
+
+        desks = desk_agencies(user)
+    else:
+        desks = []
+    if desks and not any(receivable_by(version, desk) for desk in desks):
+        raise LifecyclePermissionError(
+            _(
+                "Thủ tục %(code)s không được tiếp nhận tại %(desk)s: chỉ tiếp nhận thủ tục của tỉnh và "
+                "thủ tục được phân cấp, ủy quyền cho địa phương."
+            )
+            % {"code": version.procedure.code, "desk": ", ".join(desk.name for desk in desks)}
+        )
+
+
 @transaction.atomic
 def dossier_submit(
     *,
@@ -516,6 +545,8 @@ def dossier_submit(
         request_summary=request_summary,
         result_delivery=ResultDelivery.ONLINE,
         validate_applicant=validate_applicant,
+        user=user,
+        check_reception=True,
     )
     from_status = dossier.status
     dossier.submit(at=at)
@@ -601,6 +632,8 @@ def dossier_receive(
             documents=documents,
             result_delivery=result_delivery,
             validate_applicant=validate_applicant,
+            user=user,
+            check_reception=True,
         )
         from_status = dossier.status
         _transition_check(dossier, Event.RECEIVE, None)
@@ -610,6 +643,7 @@ def dossier_receive(
         )
 
     def apply(locked: Dossier, at: datetime) -> dict[str, Any]:
+        _reception_check(locked.procedure_version, reception_agency or locked.reception_agency, user)
         if reception_agency is not None:
             locked.reception_agency = reception_agency
         if documents:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from procedures.models import Agency, Procedure
-from procedures.selectors import version_in_force
+from procedures.selectors import procedures_receivable_at, receivable_by, version_in_force
 from procedures.terms import format_decimal
 from sla.choices import TermUnit
 from workflows import policy
@@ -125,7 +125,11 @@ class ReceiveForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        procedures = Procedure.objects.select_related("agency").order_by("code")
+        desks = policy.desk_agencies(user) if user is not None else []
+        # Only what one of the officer's desks may receive today (Decree 118/2025; the service checks again).
+        procedures = (
+            procedures_receivable_at(desks, timezone.localdate()).select_related("agency").order_by("code")
+        )
         query = (self.data.get("q") or self.initial.get("q") or "").strip()
         if query:
             from django.db.models import Q
@@ -137,7 +141,7 @@ class ReceiveForm(forms.Form):
             procedures = filtered
         self.fields["procedure"].queryset = procedures
         self.fields["procedure"].label_from_instance = lambda p: f"{p.code} — {p.name}"
-        desk_ids = [a.pk for a in policy.desk_agencies(user)] if user is not None else []
+        desk_ids = [a.pk for a in desks]
         self.fields["reception_agency"].queryset = Agency.objects.filter(pk__in=desk_ids).order_by("code")
         if len(desk_ids) == 1:
             self.fields["reception_agency"].initial = desk_ids[0]
@@ -171,6 +175,16 @@ class ReceiveForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        desk = data.get("reception_agency")
+        if desk is None and self.version is not None:  # not chosen: the first desk that may receive it
+            allowed = [d for d in self.fields["reception_agency"].queryset if receivable_by(self.version, d)]
+            data["reception_agency"] = allowed[0] if allowed else None
+        elif desk is not None and self.version is not None and not receivable_by(self.version, desk):
+            self.add_error(
+                "reception_agency",
+                _("Thủ tục này không được tiếp nhận tại %(desk)s; chọn nơi tiếp nhận khác.")
+                % {"desk": desk.name},
+            )
         if "applicant_kind" in data:
             try:
                 self.applicant().validate()
