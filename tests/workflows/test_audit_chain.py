@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 from io import StringIO
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -221,3 +222,21 @@ def test_flush_empties_the_audit_tables_and_keeps_the_guard(catalogue):
     dossier = _dossier(Procedure.objects.get(code="1.014431"))
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         DossierEvent.objects.filter(dossier=dossier).update(note="đã sửa")
+
+
+def test_the_migration_backfills_the_same_chain_the_services_write(dossier, catalogue):
+    """Events written before the chain existed get, in order, exactly the hashes ``_record`` would give."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("workflows.migrations.0005_audit_hash_chain")
+    _dossier(catalogue, day=8)
+    written = dict(DossierEvent.objects.values_list("pk", "hash"))
+    with _without_triggers():
+        DossierEvent.objects.update(hash="", prev_hash="")
+        # the backfill only reads the editor's connection (a real editor cannot open inside a test's
+        # transaction on SQLite)
+        migration.backfill_chain(apps, SimpleNamespace(connection=connection))
+    assert dict(DossierEvent.objects.values_list("pk", "hash")) == written
+    assert _verify()[0] == 0

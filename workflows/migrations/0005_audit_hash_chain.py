@@ -10,29 +10,30 @@ BATCH = 2000
 
 
 def backfill_chain(apps, schema_editor):
-    """Hash the existing events in order, dossier by dossier (before the triggers forbid the UPDATE)."""
+    """Hash the existing events in order, dossier by dossier (before the triggers forbid the UPDATE).
+
+    Plain values, not model instances of the dossier: its protected FSM field must not be deferred.
+    """
     DossierEvent = apps.get_model("workflows", "DossierEvent")
     db = schema_editor.connection.alias
-    rows = (
-        DossierEvent.objects.using(db)
-        .order_by("dossier_id", "seq")
-        .select_related("dossier")
-        .only(
-            "dossier__code", "dossier_id", "seq", "event", "at", "actor_id", "actor_name",
-            "from_status", "to_status", "note", "payload",
-        )
+    fields = (
+        "pk", "dossier_id", "dossier__code", "seq", "event", "at", "actor_id", "actor_name",
+        "from_status", "to_status", "note", "payload",
     )
+    rows = DossierEvent.objects.using(db).order_by("dossier_id", "seq").values_list(*fields)
     dossier_id, prev, batch = None, GENESIS, []
-    for row in rows.iterator(chunk_size=BATCH):
-        if row.dossier_id != dossier_id:
-            dossier_id, prev = row.dossier_id, GENESIS
-        row.prev_hash = prev
-        row.hash = prev = chain_hash(
-            dossier_id=row.dossier_id, dossier_code=row.dossier.code, seq=row.seq, event=row.event,
-            at=row.at, actor_id=row.actor_id, actor_name=row.actor_name, from_status=row.from_status,
-            to_status=row.to_status, note=row.note, payload=row.payload, prev_hash=row.prev_hash,
+    for pk, d_id, code, seq, event, at, actor_id, actor_name, from_status, to_status, note, payload in (
+        rows.iterator(chunk_size=BATCH)
+    ):
+        if d_id != dossier_id:
+            dossier_id, prev = d_id, GENESIS
+        digest = chain_hash(
+            dossier_id=d_id, dossier_code=code, seq=seq, event=event, at=at, actor_id=actor_id,
+            actor_name=actor_name, from_status=from_status, to_status=to_status, note=note, payload=payload,
+            prev_hash=prev,
         )
-        batch.append(row)
+        batch.append(DossierEvent(pk=pk, prev_hash=prev, hash=digest))
+        prev = digest
         if len(batch) >= BATCH:
             DossierEvent.objects.using(db).bulk_update(batch, ["prev_hash", "hash"])
             batch = []
