@@ -87,10 +87,10 @@ def chain_content(
         "event": str(event),
         "at": _instant(at),
         "user": actor_id,
-        "actor": actor_name,
+        "actor": str(actor_name),
         "from": str(from_status),
         "to": str(to_status),
-        "note": note,
+        "note": str(note),
         "payload": payload or {},
         "prev": prev_hash,
     }

@@ -108,6 +108,10 @@ class Migration(migrations.Migration):
             name='actor',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='người thực hiện'),
         ),
+        migrations.AddIndex(
+            model_name='dossierevent',
+            index=models.Index(fields=['recorded_at'], name='workflows_event_recorded'),
+        ),
         migrations.RunPython(backfill_chain, migrations.RunPython.noop, elidable=False),
         migrations.RunPython(create_triggers, drop_triggers, elidable=False),
     ]

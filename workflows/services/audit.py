@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -165,8 +165,8 @@ def audit_chain_verify(*, dossier_code: str | None = None, since: datetime | Non
         events = events.filter(dossier__code=dossier_code)
         orphans = orphans.filter(code=dossier_code)
     if since is not None:
-        recent = DossierEvent.objects.filter(Q(at__gte=since) | Q(recorded_at__gte=since))
-        recent = recent.values("dossier_id")
+        # recorded_at: when the row was written here (an imported legacy event is recent too); indexed
+        recent = DossierEvent.objects.filter(recorded_at__gte=since).values("dossier_id")
         events = events.filter(dossier_id__in=recent)
         orphans = orphans.filter(updated_at__gte=since)
     report = ChainReport()
