@@ -402,3 +402,15 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# --- Tamper-evident audit and retention (Decree 85/2016/NĐ-CP, TCVN 11930:2017; Decree 13/2023/NĐ-CP) ------
+# The daily hash-chain check covers the dossiers with events in the last AUDIT_VERIFY_DAYS days.
+AUDIT_VERIFY_DAYS = env.int("AUDIT_VERIFY_DAYS", default=7)
+# Retention in days: idempotency keys, acknowledged outbox rows, personal-data access log (at least 730).
+IDEMPOTENCY_KEY_RETENTION_DAYS = env.int("IDEMPOTENCY_KEY_RETENTION_DAYS", default=7)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+PERSONAL_DATA_ACCESS_RETENTION_DAYS = env.int("PERSONAL_DATA_ACCESS_RETENTION_DAYS", default=730)
+_DAILY = env.float("AUDIT_TASKS_SECONDS", default=24 * 3600.0)
+CELERY_BEAT_SCHEDULE["audit-verify"] = {"task": "workflows.tasks.audit_verify", "schedule": _DAILY}
+CELERY_BEAT_SCHEDULE["idempotency-purge"] = {"task": "workflows.tasks.idempotency_purge", "schedule": _DAILY}
+CELERY_BEAT_SCHEDULE["outbox-purge"] = {"task": "workflows.tasks.outbox_purge", "schedule": _DAILY}
+CELERY_BEAT_SCHEDULE["access-log-purge"] = {"task": "workflows.tasks.access_log_purge", "schedule": _DAILY}

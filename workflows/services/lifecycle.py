@@ -40,6 +40,7 @@ from sla.services import (
     deadline_stop,
     deadline_warning_at,
 )
+from workflows.audit import GENESIS, event_hash
 from workflows.choices import (
     ApplicantKind,
     Channel,
@@ -301,10 +302,11 @@ def _record(
     note: str = "",
     payload: dict[str, Any] | None = None,
 ) -> DossierEvent:
-    seq = (dossier.events.aggregate(m=Max("seq"))["m"] or 0) + 1
-    row = DossierEvent.objects.create(
+    # The dossier's row lock (_locked) serialises its writers, so the last event read here stays the last.
+    last_seq, prev_hash = dossier.events.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
+    row = DossierEvent(
         dossier=dossier,
-        seq=seq,
+        seq=last_seq + 1,
         event=event,
         at=at,
         actor=user,
@@ -313,7 +315,10 @@ def _record(
         to_status=dossier.status,
         note=note,
         payload=payload or {},
+        prev_hash=prev_hash,
     )
+    row.hash = event_hash(row, dossier_code=dossier.code)  # the chain link: see workflows.audit
+    row.save(force_insert=True)
     outbox_append(dossier=dossier, event=row)
     return row
 
