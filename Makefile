@@ -35,7 +35,7 @@ demo: migrate ## load the demo province (agencies, catalogue, users, ~300 dossie
 
 # Demo mode (published secret key, plain-http cookies, optional second factor) only for the targets that run
 # the demo or throw-away copies of it; everything else, and production, runs with MOTCUA_DEMO unset (off).
-demo run smoke schemathesis loadtest bench bench-indicators: export MOTCUA_DEMO = 1
+demo run smoke schemathesis loadtest bench bench-indicators security: export MOTCUA_DEMO = 1
 test: export MOTCUA_DEMO = 1
 
 run: demo ## install, migrate, load demo data, start web + Celery worker + beat
