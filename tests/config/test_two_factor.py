@@ -13,8 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.conftest import LoginClient
 from workflows.roles import Role, role_group_name
@@ -25,7 +23,9 @@ PASSWORD = "Mật-khẩu-quản-trị-2026"
 START = datetime(2026, 3, 2, 23, 30, tzinfo=ZoneInfo("UTC"))
 
 
-def _token(device: TOTPDevice) -> str:
+def _token(device) -> str:
+    from django_otp.oath import TOTP
+
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():0{device.digits}d}"
@@ -55,6 +55,8 @@ def test_required_second_factor_enrol_then_verify_at_every_login(admin_user, set
         assert page.status_code == 200
         html = page.content.decode()
         assert "<svg" in html
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
         device = TOTPDevice.objects.get(user=admin_user, confirmed=False)
 
         response = client.post("/accounts/2fa/setup/", {"otp_token": "000000", "next": "/admin/"})
@@ -108,6 +110,8 @@ def test_demo_second_factor_is_optional_but_enforced_once_enrolled(admin_user, s
     with time_machine.travel(START, tick=False):
         client = _password_login("quantri")
         assert client.get("/admin/").status_code == 200
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
         TOTPDevice.objects.create(user=admin_user, name="motcua", confirmed=True)
         assert _password_login("quantri").get("/admin/")["Location"].startswith("/accounts/2fa/verify/")
 
