@@ -112,3 +112,31 @@ class UnitRoleBackend(BaseBackend):
             for agency_id in _covered(user_obj, [role]):
                 perms.add(unit_permission(role, agency_id))
         return perms
+
+
+# --- actions and facts: what a user may do now (actions offered = actions allowed) ------------------------
+# The pages and the API offer exactly these; the services check the same rules again and refuse with the
+# rule's reason when an action is posted anyway.
+
+
+def actions_allowed(user, dossier: Dossier, *, page: str, now=None) -> list[str]:
+    """Names of the actions ``page`` offers ``user`` on ``dossier`` now, in the action table's order.
+
+    django-fsm's available transitions for the user (state, the transition's conditions, and its
+    ``permission`` — :func:`user_may` for the desk / step / lead) plus the table's own conditions (a step is
+    open, the dossier stands at a deciding step, the due moment has not passed).
+    """
+    from django.utils import timezone
+
+    from workflows.services.actions import actions_for_page
+
+    if user is not None and not user.is_authenticated:
+        return []
+    now = now or timezone.now()
+    available = {t.name for t in dossier.get_available_user_status_transitions(user)}
+    return [
+        action.name
+        for action in actions_for_page(page)
+        if action.name in available and action.offered_now(dossier, now)
+    ]
+
