@@ -171,3 +171,110 @@ def test_replaying_a_legacy_log_still_completes_the_remaining_steps(demo_users, 
 def test_replay_is_the_importer_s_path_not_a_user_s(demo_users, at_b3):
     with pytest.raises(LifecycleError):
         dossier_decide(dossier=at_b3, outcome=Decision.APPROVED, user=demo_users["quantri"], replay=True)
+
+
+# --- each page offers exactly the actions the user may take now ------------------------------------------
+
+
+def _offered(client, username: str, dossier: Dossier) -> list[str]:
+    import re
+
+    _task_row, page = _execute_page(client, username, dossier)
+    assert page.status_code == 200
+    return re.findall(r'data-action="([a-z_]+)"', page.content.decode())
+
+
+def test_the_task_page_offers_each_holder_exactly_their_actions(client, demo_users, procedure):
+    at_b2 = _receive(demo_users, procedure)
+    # B2, head of unit of the deciding agency: may also issue the apology (Mẫu 04), not decide.
+    assert _offered(client, "truongphong", at_b2) == [
+        "step_done",
+        "request_supplement",
+        "request_payment",
+        "apologize",
+    ]
+    at_b3 = _walk_to(at_b2, demo_users, 3)
+    client.logout()
+    assert _offered(client, "chuyenvien", at_b3) == [
+        "step_done",
+        "return_step",
+        "request_supplement",
+        "request_payment",
+    ]
+    at_b7 = _walk_to(at_b3, demo_users, 7)
+    client.logout()
+    assert _offered(client, "giamdoc", at_b7) == [
+        "step_done",
+        "return_step",
+        "request_supplement",
+        "request_payment",
+        "apologize",
+        "decide",
+    ]
+
+
+def test_while_the_applicant_completes_the_dossier_only_the_supplement_is_offered(client, demo_users, at_b3):
+    from workflows.services import dossier_request_supplement
+
+    waiting = dossier_request_supplement(dossier=at_b3, reason="Thiếu bản sao", user=demo_users["chuyenvien"])
+    assert _offered(client, "chuyenvien", waiting) == ["supplement_done"]
+
+
+def test_policy_matches_the_pages_and_a_forbidden_post_is_refused_not_ignored(client, demo_users, at_b3):
+    from workflows import policy
+
+    assert policy.actions_allowed(demo_users["chuyenvien"], at_b3, page="task") == [
+        "step_done",
+        "return_step",
+        "request_supplement",
+        "request_payment",
+    ]
+    assert policy.actions_allowed(demo_users["truongphong"], at_b3, page="task") == ["apologize"]
+    assert policy.actions_allowed(demo_users["motcua"], at_b3, page="desk") == ["stop", "withdraw"]
+    assert policy.actions_allowed(demo_users["chuyenvien"], at_b3, page="desk") == []
+    task, _page = _execute_page(client, "chuyenvien", at_b3)
+    response = client.post(
+        _url(task, "execute"),
+        {"action": "apologize", "revision": at_b3.revision, "reason": "Chậm", "new_due_at": ""},
+    )
+    assert response.status_code == 403
+    assert "Bạn không có vai trò phù hợp" in response.content.decode()
+    at_b3.refresh_from_db()
+    assert at_b3.apology_at is None
+
+
+def test_the_desk_page_offers_only_the_desks_actions(client, demo_users, at_b3):
+    assert client.login(username="motcua", password=PASSWORD)
+    body = client.get(reverse("workflows:dossier", args=[at_b3.code])).content.decode()
+    import re
+
+    assert re.findall(r'name="action" value="([a-z_]+)"', body) == ["stop", "withdraw"]
+    client.logout()
+    assert client.login(username="truongphong", password=PASSWORD)
+    body = client.get(reverse("workflows:dossier", args=[at_b3.code])).content.decode()
+    assert 'name="action" value="stop"' not in body
+    response = client.post(
+        reverse("workflows:dossier_action", args=[at_b3.code]),
+        {"action": "stop", "revision": at_b3.revision, "reason": "Người nộp đề nghị"},
+        follow=True,
+    )
+    assert "Bạn không có vai trò phù hợp" in response.content.decode()
+    at_b3.refresh_from_db()
+    assert at_b3.status == DossierStatus.IN_PROCESS
+
+
+def test_the_api_serializers_ask_for_the_text_the_action_table_requires():
+    from workflows.api.views import ACTIONS as API_ACTIONS
+    from workflows.services.actions import API, actions_for_page
+
+    table = {a.name: a for a in actions_for_page(API)}
+    assert set(API_ACTIONS) == set(table)
+    for name, api_action in API_ACTIONS.items():
+        action = table[name]
+        assert api_action.service is action.service
+        fields = api_action.serializer().fields
+        if action.text is None:
+            assert "reason" not in fields and "note" not in fields, name
+            continue
+        field = fields[action.text]
+        assert field.required is action.text_required, name
