@@ -6,7 +6,7 @@ label wherever it is offered. Which of them a user may take *now* is decided by
 :func:`workflows.policy.actions_allowed` (django-fsm's available transitions for the user plus the conditions
 below); the service still checks every rule itself, so an action posted anyway is refused with its reason.
 
-Mẫu numbers are those of Circular 03/2025/TT-VPCP under Decree 118/2025 (the slips the desk prints).
+Mẫu numbers are those of TT 03/2025 under Decree 118/2025 (the slips the desk prints).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _at_deciding_step(dossier: Dossier, now: datetime) -> bool:
 
 
 def _before_due(dossier: Dossier, now: datetime) -> bool:
-    """Mẫu 04 is issued before the due moment (Decree 118/2025 Art. 19(2)); after it the service refuses."""
+    """Mẫu 04 is issued before the due moment; after it the service refuses (``dossier_apologize``)."""
     return dossier.due_at is not None and now <= dossier.due_at
 
 

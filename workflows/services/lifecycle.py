@@ -1028,10 +1028,10 @@ def dossier_decide(
 ) -> Dossier:
     """Record the result (national status 9): approved, or a refusal with reasons — still a result (§1.5).
 
-    Live, only the holder of a deciding step of the route records the result (the step the catalogue marks
-    as deciding, else the last processing step; Decree 118/2025 Art. 19–20: the result is issued by the
-    competent person after the internal procedure's steps, never by whoever holds the file). Steps after a
-    marked deciding step (issuing, filing) are closed with the decision.
+    Live, only the holder of a deciding step of the route records the result: the step the catalogue marks
+    as deciding, else the last processing step. The approved internal procedure (quy trình nội bộ, e.g.
+    Hà Tĩnh 2904/QĐ-UBND: "B6 provincial leader approves") names who approves; whoever holds the file at an
+    earlier step does not. Steps after a marked deciding step (issuing, filing) are closed with the decision.
 
     ``replay=True`` is the importer's path only (``dossiers_import``, ``workflows.services.event_log``, run
     by an administrator, ``user=None``): a legacy log without step events completes the steps not yet
