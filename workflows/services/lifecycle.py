@@ -1031,7 +1031,8 @@ def dossier_decide(
     Live, only the holder of a deciding step of the route records the result: the step the catalogue marks
     as deciding, else the last processing step. The approved internal procedure (quy trình nội bộ, e.g.
     Hà Nội 1594/QĐ-TTPVHCC, Hà Tĩnh 2904/QĐ-UBND) names the step whose actor approves the result; whoever
-    holds the file at an earlier step does not. Steps after a marked deciding step (issuing, filing) are closed with the decision.
+    holds the file at an earlier step does not. Steps after a marked deciding step (issuing, filing) are
+    closed with the decision.
 
     ``replay=True`` is the importer's path only (``dossiers_import``, ``workflows.services.event_log``, run
     by an administrator, ``user=None``): a legacy log without step events completes the steps not yet
