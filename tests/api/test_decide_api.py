@@ -44,6 +44,9 @@ def test_the_specialist_at_b3_cannot_decide_through_the_api(demo_users, make_cli
     Membership.objects.create(user=specialist, agency=at_b3.agency, role=Role.SPECIALIST)
     assert policy.user_may(specialist, at_b3, policy.STEP)
     _client, api = make_client(specialist)
+    detail = api.get(f"/api/v1/dossiers/{at_b3.code}/").json()
+    # the API lists what the client's user may do now: no decision at B3
+    assert detail["actions_allowed"] == ["step_done", "return_step", "request_supplement", "request_payment"]
     response = api.post(
         f"/api/v1/dossiers/{at_b3.code}/actions/decide/", {"decision": "approved"}, format="json"
     )
@@ -57,6 +60,7 @@ def test_the_specialist_at_b3_cannot_decide_through_the_api(demo_users, make_cli
 def test_the_holder_of_the_deciding_step_decides_through_the_api(demo_users, make_client, at_b3):
     at_b7 = _walk_to(at_b3, demo_users, 7)
     _client, api = make_client(demo_users["giamdoc"])
+    assert "decide" in api.get(f"/api/v1/dossiers/{at_b7.code}/").json()["actions_allowed"]
     response = api.post(
         f"/api/v1/dossiers/{at_b7.code}/actions/decide/", {"decision": "approved"}, format="json"
     )
