@@ -166,7 +166,7 @@ class ProcedureVersionForm(_StepsCheckedTogether, forms.ModelForm):
 class ProcedureStepForm(_StepsCheckedTogether, forms.ModelForm):
     class Meta:
         model = ProcedureStep
-        fields = ("step_no", "name", "role", "unit", "allotted_working_hours")
+        fields = ("step_no", "name", "role", "unit", "allotted_working_hours", "deciding")
 
 
 class StepInlineFormSet(BaseInlineFormSet):

@@ -49,6 +49,11 @@ STEP_COLUMNS: tuple[str, ...] = (
     "allotted_time",
     "allotted_unit",
 )
+# Optional step columns: a file without them imports as before. ``deciding`` (true|false, empty = false) marks
+# the step whose holder records the result; when no step of a version is marked, its last processing step
+# decides. The exporter always writes them.
+STEP_OPTIONAL_COLUMNS: tuple[str, ...] = ("deciding",)
+STEP_EXPORT_COLUMNS: tuple[str, ...] = (*STEP_COLUMNS, *STEP_OPTIONAL_COLUMNS)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "agencies": AGENCY_COLUMNS,
     "procedures": PROCEDURE_COLUMNS,

@@ -447,6 +447,14 @@ class ProcedureStep(models.Model):
         validators=[MinValueValidator(Decimal(0))],
         help_text=_("1 ngày làm việc = 8 giờ. Để trống nếu bước không tính thời gian."),
     )
+    deciding = models.BooleanField(
+        _("bước quyết định"),
+        default=False,
+        help_text=_(
+            "Người thực hiện bước này ký, ghi nhận kết quả giải quyết. Không đánh dấu bước nào: bước xử lý "
+            "cuối cùng là bước quyết định."
+        ),
+    )
 
     class Meta:
         verbose_name = _("bước xử lý")

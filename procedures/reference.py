@@ -41,7 +41,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from procedures.catalogue_format import AGENCY_COLUMNS, PROCEDURE_COLUMNS, STEP_COLUMNS, tree_order, write_csv
+from procedures.catalogue_format import (
+    AGENCY_COLUMNS,
+    PROCEDURE_COLUMNS,
+    STEP_EXPORT_COLUMNS,
+    tree_order,
+    write_csv,
+)
 from procedures.choices import AgencyLevel, OnlineLevel, ProcedureLevel, TermUnit
 from procedures.terms import WORKING_DAY_HOURS, Term, format_decimal, hours_certainly_exceed
 
@@ -625,7 +631,8 @@ def write_conversion(conversion: Conversion, out_dir: Path) -> list[Path]:
     for name, columns, rows in (
         ("agencies.csv", AGENCY_COLUMNS, conversion.agencies),
         ("procedures.csv", PROCEDURE_COLUMNS, conversion.procedures),
-        ("steps.csv", STEP_COLUMNS, conversion.steps),
+        # The reference data marks no deciding step: the last processing step decides (the default).
+        ("steps.csv", STEP_EXPORT_COLUMNS, [{"deciding": "false", **row} for row in conversion.steps]),
     ):
         write_csv(out_dir / name, columns, rows)
         paths.append(out_dir / name)

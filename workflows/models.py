@@ -310,6 +310,11 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     )
     rating = models.CharField(_("đánh giá"), max_length=8, choices=Rating.choices, blank=True)
     rated_at = models.DateTimeField(_("đánh giá lúc"), null=True, blank=True)
+    rating_on_behalf = models.BooleanField(
+        _("Bộ phận Một cửa ghi thay người dân"),
+        default=False,
+        help_text=_("Đánh giá do Bộ phận Một cửa ghi theo đề nghị rõ ràng của người dân (766 chỉ số 5.4)."),
+    )
     rating_criteria = models.JSONField(
         _("điểm theo tiêu chí đánh giá"),
         default=dict,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from procedures.catalogue_format import (
     AGENCY_COLUMNS,
     PROCEDURE_COLUMNS,
-    STEP_COLUMNS,
+    STEP_EXPORT_COLUMNS,
     tree_order,
     write_csv,
     write_xlsx,
@@ -99,6 +99,7 @@ def _step_row(procedure: Procedure, version: ProcedureVersion, step: ProcedureSt
         "unit_code": codes[step.unit_id] if step.unit_id else "",
         "allotted_time": allotted_time,
         "allotted_unit": allotted_unit,
+        "deciding": "true" if step.deciding else "false",
     }
 
 
@@ -156,7 +157,7 @@ def catalogue_export(*, target: Path, agency_code: str | None = None) -> ExportR
             {
                 "agencies": (AGENCY_COLUMNS, agency_rows),
                 "procedures": (PROCEDURE_COLUMNS, version_rows),
-                "steps": (STEP_COLUMNS, step_rows),
+                "steps": (STEP_EXPORT_COLUMNS, step_rows),
             },
         )
         report.files.append(target)
@@ -164,7 +165,7 @@ def catalogue_export(*, target: Path, agency_code: str | None = None) -> ExportR
         for name, columns, rows in (
             ("agencies.csv", AGENCY_COLUMNS, agency_rows),
             ("procedures.csv", PROCEDURE_COLUMNS, version_rows),
-            ("steps.csv", STEP_COLUMNS, step_rows),
+            ("steps.csv", STEP_EXPORT_COLUMNS, step_rows),
         ):
             write_csv(target / name, columns, rows)
             report.files.append(target / name)

@@ -214,6 +214,7 @@ class StepRow:
     role: str
     unit_code: str
     working_hours: Decimal | None
+    deciding: bool = False
 
     @property
     def key(self) -> tuple[str, date]:
@@ -849,6 +850,7 @@ def _parse_steps(
                 % {"code": unit_code},
             )
         hours = _step_hours(cells)
+        deciding = cells.boolean("deciding")  # optional column: absent or empty = false
         if code and effective_from and step_no is not None:
             key = (code, effective_from, step_no)
             if key in seen:
@@ -860,7 +862,9 @@ def _parse_steps(
             else:
                 seen[key] = row.line
         if cells.ok and hours is not False:
-            step = StepRow(row.line, code, effective_from, step_no, name, role, unit_code or "", hours)
+            step = StepRow(
+                row.line, code, effective_from, step_no, name, role, unit_code or "", hours, bool(deciding)
+            )
             groups[step.key].append(step)
     return dict(groups)
 
@@ -1200,6 +1204,7 @@ def _write_steps(plan: ImportPlan, db: _DatabaseState, report: ImportReport) -> 
                 "role": row.role,
                 "unit_id": db.agencies[row.unit_code].pk if row.unit_code else None,
                 "allotted_working_hours": row.working_hours,
+                "deciding": row.deciding,
             }
             step = stored.get(row.step_no)
             if step is None:
@@ -1214,7 +1219,7 @@ def _write_steps(plan: ImportPlan, db: _DatabaseState, report: ImportReport) -> 
     for chunk in _chunks(removed):
         ProcedureStep.objects.filter(pk__in=chunk).delete()
     ProcedureStep.objects.bulk_update(
-        changed, ["name", "role", "unit", "allotted_working_hours"], batch_size=_CHUNK
+        changed, ["name", "role", "unit", "allotted_working_hours", "deciding"], batch_size=_CHUNK
     )
     ProcedureStep.objects.bulk_create(new, batch_size=_CHUNK)
     report.steps.created, report.steps.updated, report.steps.deleted = len(new), len(changed), len(removed)

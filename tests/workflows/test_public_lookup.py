@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from metrics.indicators import Period, complaint_counts, scope_for, scorecard
 from procedures.models import Agency, Procedure
+from tests.lifecycle_steps import walk_to_deciding_step
 from workflows.choices import ComplaintKind, Event, RatingCriterion
 from workflows.models import Complaint, Dossier, DossierEvent
 from workflows.selectors import dossier_for_lookup, lookup_factor_matches
@@ -59,7 +60,8 @@ def received(demo_users) -> Dossier:
 
 @pytest.fixture
 def returned(received) -> Dossier:
-    decided = dossier_decide(dossier=received, outcome="refused", reason="Lý do từ chối bí mật")
+    walked = walk_to_deciding_step(received)
+    decided = dossier_decide(dossier=walked, outcome="refused", reason="Lý do từ chối bí mật")
     return dossier_return_result(dossier=decided, via="direct")
 
 
@@ -153,7 +155,8 @@ def test_apology_shows_the_new_date_and_a_decided_dossier_where_to_collect(clien
     Dossier.objects.filter(pk=received.pk).update(new_due_at=received.due_at + timedelta(days=3))
     body = _lookup(client, received.code, "5678").content.decode()
     assert 'data-testid="public-new-due"' in body
-    decided = dossier_decide(dossier=Dossier.objects.get(pk=received.pk), outcome="approved")
+    walked = walk_to_deciding_step(Dossier.objects.get(pk=received.pk))
+    decided = dossier_decide(dossier=walked, outcome="approved")
     body = _lookup(client, decided.code).content.decode()
     assert "Đã có kết quả. Mời bạn mang phiếu tiếp nhận đến nhận kết quả tại" in body
     assert 'data-testid="rate-form"' not in body  # not returned yet

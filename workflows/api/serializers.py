@@ -248,6 +248,9 @@ class DossierDetailSerializer(DossierReceiptSerializer):
     refusal_kind = serializers.ChoiceField(choices=RefusalKind.choices, allow_blank=True)
     returned_via = serializers.ChoiceField(choices=ResultDelivery.choices, allow_blank=True)
     steps = serializers.SerializerMethodField()
+    actions_allowed = serializers.SerializerMethodField(
+        help_text="Các thao tác (actions/{name}/) tài khoản của khóa API được thực hiện lúc này."
+    )
 
     class Meta(DossierReceiptSerializer.Meta):
         fields = [
@@ -269,12 +272,24 @@ class DossierDetailSerializer(DossierReceiptSerializer):
             "stop_reason",
             "returned_via",
             "steps",
+            "actions_allowed",
         ]
 
     @extend_schema_field(DossierStepSerializer(many=True))
     def get_steps(self, dossier: Dossier) -> list[dict]:
         steps = dossier.steps.select_related("unit").order_by("seq")
         return DossierStepSerializer(steps, many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions_allowed(self, dossier: Dossier) -> list[str]:
+        """What the client's user may do now: the same policy as the desk and task pages' buttons."""
+        from workflows.policy import actions_allowed
+
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return []
+        return actions_allowed(user, dossier, page="api", now=self.context.get("now"))
 
 
 class DossierEventSerializer(serializers.ModelSerializer):

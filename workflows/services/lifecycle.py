@@ -60,7 +60,7 @@ from workflows.models import (
     validate_personal_id,
     validate_tax_code,
 )
-from workflows.routing import route_for_version, route_hours
+from workflows.routing import deciding_indices, route_for_version, route_hours
 from workflows.services.outbox import outbox_append
 from workflows.signals import dossier_changed, dossier_event_recorded
 
@@ -1024,6 +1024,36 @@ def dossier_apologize(
     )
 
 
+def deciding_step_check(dossier: Dossier) -> None:
+    """Refuse a live decision unless the dossier stands at a deciding step of its route (or past the last).
+
+    Shared by the service and the pages' offer (``workflows.policy.actions_allowed``) so a button is shown
+    exactly when the service would accept it.
+    """
+    step = dossier.current_step
+    if step is None:
+        return
+    allowed = deciding_indices(dossier.route)
+    if step.route_index in allowed:
+        return
+    first = min((i for i in allowed if i > step.route_index), default=max(allowed, default=0))
+    entry = dossier.route[first] if dossier.route else {"step_no": "?", "name": ""}
+    raise LifecyclePermissionError(
+        _(
+            "Chỉ người giữ bước quyết định (Bước %(deciding_no)s: %(deciding)s) mới ghi nhận kết quả giải "
+            "quyết; hồ sơ %(code)s đang ở Bước %(step_no)s: %(step)s. Hoàn thành bước này để chuyển bước "
+            "tiếp theo."
+        )
+        % {
+            "deciding_no": entry["step_no"],
+            "deciding": entry["name"][:120],
+            "code": dossier.code,
+            "step_no": step.step_no,
+            "step": step.name[:120],
+        }
+    )
+
+
 def dossier_decide(
     *,
     dossier: Dossier,
@@ -1033,18 +1063,33 @@ def dossier_decide(
     user=None,
     actor: str = "",
     expected_revision: int | None = None,
+    replay: bool = False,
 ) -> Dossier:
     """Record the result (national status 9): approved, or a refusal with reasons — still a result (§1.5).
 
-    Steps not yet recorded (a legacy log without step events) are completed at the decision.
+    Live, only the holder of a deciding step of the route records the result: the step the catalogue marks
+    as deciding, else the last processing step. The approved internal procedure (quy trình nội bộ, e.g.
+    Hà Nội 1594/QĐ-TTPVHCC, Hà Tĩnh 2904/QĐ-UBND) names the step whose actor approves the result; whoever
+    holds the file at an earlier step does not. Steps after a marked deciding step (issuing, filing) are
+    closed with the decision.
+
+    ``replay=True`` is the importer's path only (``dossiers_import``, ``workflows.services.event_log``, run
+    by an administrator, ``user=None``): a legacy log without step events completes the steps not yet
+    recorded at the decision.
     """
     Decision(outcome)
+    if replay and user is not None:
+        raise LifecycleError(
+            _("Chỉ lệnh nhập nhật ký sự kiện (dossiers_import) được ghi kết quả bỏ qua các bước.")
+        )
     if outcome == Decision.REFUSED and not reason.strip() and user is not None:
         raise LifecycleError(_("Văn bản từ chối phải nêu rõ lý do (domain §1.5)."))
 
     def apply(locked: Dossier, at: datetime) -> dict[str, Any]:
-        locked.decide(at=at, outcome=outcome, reason=reason)
         step = locked.current_step
+        if not replay:
+            deciding_step_check(locked)
+        locked.decide(at=at, outcome=outcome, reason=reason)
         completed = []
         if step is not None:
             _close_step(step, at, user=user, actor=actor, outcome="done")

@@ -29,7 +29,6 @@ from sla.choices import TermUnit
 from workflows import policy
 from workflows.choices import (
     NATIONAL_STATUS,
-    OPEN_STATUSES,
     AccessPurpose,
     ApplicantKind,
     Channel,
@@ -43,6 +42,8 @@ from workflows.models import Dossier
 from workflows.selectors import dossier_sla_state
 from workflows.services import lifecycle as svc
 from workflows.services.access import personal_data_access_log, personal_data_access_log_many
+from workflows.services.actions import ACTIONS
+from workflows.services.actions import DESK as DESK_PAGE
 from workflows.views.facts import facts_context
 
 # --- home ----------------------------------------------------------------------------------------------
@@ -326,33 +327,10 @@ def _visible_or_404(request: HttpRequest, code: str) -> Dossier:
     return get_object_or_404(qs, code=code)
 
 
-DESK_ACTIONS: dict[str, tuple] = {
-    "withdraw": (gettext_lazy("Rút hồ sơ (theo yêu cầu của người nộp)"), svc.dossier_withdraw, "reason"),
-    "stop": (gettext_lazy("Dừng giải quyết hồ sơ (Mẫu 05)"), svc.dossier_stop, "reason"),
-    "supplement_done": (gettext_lazy("Ghi nhận đã bổ sung hồ sơ"), svc.dossier_supplement_done, "note"),
-    "payment_done": (
-        gettext_lazy("Ghi nhận đã thực hiện nghĩa vụ tài chính"),
-        svc.dossier_payment_done,
-        "note",
-    ),
-}
-
-
 def _desk_actions(request: HttpRequest, dossier: Dossier) -> list[tuple[str, str]]:
-    """The desk buttons that make sense now (the service still checks every rule)."""
-    if not policy.user_may(request.user, dossier, policy.DESK):
-        return []
-    status = dossier.status
-    names = []
-    if status in (DossierStatus.SUBMITTED, *OPEN_STATUSES):
-        names.append("withdraw")
-    if status in OPEN_STATUSES:
-        names.append("stop")
-    if status == DossierStatus.SUPPLEMENT:
-        names.append("supplement_done")
-    if status == DossierStatus.PAYMENT:
-        names.append("payment_done")
-    return [(n, DESK_ACTIONS[n][0]) for n in names]
+    """The desk buttons this user may press now (``policy.actions_allowed``; the service checks again)."""
+    names = policy.actions_allowed(request.user, dossier, page=DESK_PAGE)
+    return [(name, ACTIONS[name].label) for name in names]
 
 
 @login_required
@@ -408,25 +386,29 @@ def _open_task_url(request: HttpRequest, dossier: Dossier) -> str | None:
 @login_required
 @require_POST
 def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
-    """One desk action on the dossier page (withdraw, stop, supplement/payment done)."""
+    """One desk action on the dossier page (withdraw, stop, supplement/payment done).
+
+    An action of the desk page is run through its service even when the page did not offer it: the service
+    refuses with the rule's reason, which the officer sees.
+    """
     dossier = _visible_or_404(request, code)
     name = request.POST.get("action", "")
-    if name not in DESK_ACTIONS:
+    action = ACTIONS.get(name)
+    if action is None or DESK_PAGE not in action.pages:
         messages.error(request, _("Thao tác không hợp lệ."))
         return redirect("workflows:dossier", code=code)
-    label, service, text_arg = DESK_ACTIONS[name]
     try:
-        service(
-            dossier=dossier,
+        action.run(
+            dossier,
             user=request.user,
+            text=request.POST.get("reason", ""),
             expected_revision=_int(request.POST.get("revision")),
-            **{text_arg: request.POST.get("reason", "")},
         )
     except svc.LifecycleError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, _("Đã ghi nhận: %(action)s — hồ sơ %(code)s.") % {"action": label, "code": code}
+            request, _("Đã ghi nhận: %(action)s — hồ sơ %(code)s.") % {"action": action.label, "code": code}
         )
     return redirect("workflows:dossier", code=code)
 
