@@ -11,8 +11,7 @@ import time_machine
 from django.db import connection
 
 from tests.metrics.test_prometheus import scrape, value
-from workflows.audit import append_only_create_sql, append_only_drop_sql
-from workflows.models import AuditCheck, DossierEvent
+from workflows.models import DossierEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +36,8 @@ def catalogue(db):
 def test_the_last_check_is_exported(client, catalogue):
     from procedures.models import Agency, Procedure
     from workflows import services as svc
+    from workflows.audit import append_only_create_sql, append_only_drop_sql
+    from workflows.models import AuditCheck
     from workflows.tasks import audit_verify
 
     with time_machine.travel(NOW, tick=False):
