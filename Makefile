@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test lint format migrate demo worker beat web bench bench-indicators promtool smoke schemathesis loadtest security-matrix clean
+.PHONY: help install browser run test lint format migrate demo worker beat web bench bench-indicators promtool smoke schemathesis loadtest security security-matrix clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -32,6 +32,11 @@ demo: migrate ## load the demo province (agencies, catalogue, users, ~300 dossie
 	$(PY) manage.py demo_seed
 	$(PY) manage.py demo_dossiers
 	$(PY) manage.py metrics_rebuild
+
+# Demo mode (published secret key, plain-http cookies, optional second factor) only for the targets that run
+# the demo or throw-away copies of it; everything else, and production, runs with MOTCUA_DEMO unset (off).
+demo run smoke schemathesis loadtest bench bench-indicators security security-matrix: export MOTCUA_DEMO = 1
+test: export MOTCUA_DEMO = 1
 
 run: demo ## install, migrate, load demo data, start web + Celery worker + beat
 	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
@@ -69,6 +74,9 @@ loadtest: install ## locust, 50 users on lookup + catalogue over PostgreSQL + Re
 
 smoke: install ## boot the service as `make run` does (fresh data dir), check /healthz + worker heartbeat, stop
 	scripts/smoke.sh
+
+security: install ## permission matrix (every URL × role) + wapiti web scanner over the demo as every role
+	scripts/security.sh
 
 security-matrix: install ## print every URL pattern with its access verdict; run the permission-matrix tests
 	$(PY) manage.py security_matrix

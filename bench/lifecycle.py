@@ -67,7 +67,8 @@ def _fixture():
         code="BENCH", name="Cơ quan benchmark", level="department", e_id="B00.000.00"
     )
     unit = Agency.objects.create(code="BENCH-P1", name="Phòng 1", level="unit", parent=root)
-    desk = Agency.objects.create(code="BENCH-DESK", name="Một cửa", level="department")
+    # The desk must be one that may receive the procedure (Decree 118/2025): in the same tree.
+    desk = Agency.objects.create(code="BENCH-DESK", name="Một cửa", level="department", parent=root)
     procedure = Procedure.objects.create(
         code="DEMO.900001", name="Thủ tục benchmark", level="province", agency=root
     )

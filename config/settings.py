@@ -3,14 +3,17 @@
 With nothing set, motcua runs on SQLite and kombu's filesystem transport (an embedded broker
 that needs no server), so a fresh clone starts with one command. Production sets
 ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL`` (Redis or RabbitMQ); see
-``.env.example`` for every variable.
+``.env.example`` for every variable. The settings are production's (secret key required, secure cookies,
+second factor) unless ``MOTCUA_DEMO=1``, which ``make run`` sets for the local demo.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,17 +25,26 @@ VAR_DIR = Path(env.str("MOTCUA_VAR_DIR", default=str(BASE_DIR / "var"))).resolve
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# A secret without a default in production: the demo default only works with DEBUG on.
+# --- Demo mode and the secret key (fail closed) -------------------------------------------------------------
+# Demo mode is what `make run` starts: a published secret key, plain-http cookies on 127.0.0.1, optional
+# second factor. It is off unless MOTCUA_DEMO=1, so a production host that forgets a variable refuses to start
+# instead of running with the public key (Decree 85/2016 and TCVN 11930:2017, level 3: secure configuration).
+MOTCUA_DEMO = env.bool("MOTCUA_DEMO", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or (
-    "insecure-demo-key-do-not-use-in-production" if DEBUG or env.bool("MOTCUA_DEMO", default=True) else ""
+    "insecure-demo-key-do-not-use-in-production" if MOTCUA_DEMO else ""
 )
 if not SECRET_KEY:
-    raise RuntimeError("DJANGO_SECRET_KEY must be set when MOTCUA_DEMO=0")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set. Production (MOTCUA_DEMO unset or 0) needs its own secret key, e.g. "
+        "DJANGO_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(50))'); "
+        "for the local demo set MOTCUA_DEMO=1 (`make run` does)."
+    )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on motcua's site (refuses a user who owes the second factor), see config/apps.py.
+    "config.apps.MotcuaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,22 +63,33 @@ INSTALLED_APPS = [
     "procedures",
     "workflows",
     "metrics",
+    # Hardened settings: login throttling, TOTP second factor, Content-Security-Policy.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified() (django-otp), then the second-factor gate (config/twofactor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "config.twofactor.SecondFactorMiddleware",
     # viewflow's Material UI reads the current site/application from the request.
     "viewflow.middleware.SiteMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns django-ratelimit's refusal into RATELIMIT_VIEW's 429 page (public lookup, catalogue).
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Turns django-axes' lockout into the lockout page (last, as django-axes requires).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,6 +128,8 @@ CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'ca
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "vi"
@@ -123,10 +148,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Project-wide static files (config/static: the page behaviours script that replaces inline handlers).
+STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username + address before any password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Unit memberships as viewflow queue permissions (workflows.policy).
     "workflows.policy.UnitRoleBackend",
@@ -212,6 +241,12 @@ TIME_REDUCTION_TARGETS = {int(k): float(v) for k, v in env.dict("TIME_REDUCTION_
 TIME_REDUCTION_DEFAULT_TARGET = env.float("TIME_REDUCTION_DEFAULT_TARGET", default=30.0)
 # Bearer token Prometheus must send to /metrics; empty = /metrics answers loopback clients only.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Reverse proxies (IP addresses or networks, comma-separated) believed about the client they relay, for
+# /metrics and /healthz details (metrics/trust.py); empty = none: any forwarding header means "not local".
+METRICS_TRUSTED_PROXIES = env.list("METRICS_TRUSTED_PROXIES", default=[])
+# Bearer token that shows /healthz's failure details from anywhere (METRICS_TOKEN works too); empty = only
+# requests from this host see them.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 # Agency level used as the `agency` label of business gauges (bounded cardinality): province | department
 # | unit | commune — a dossier is counted under its deciding agency's ancestor at this level (or itself).
 METRICS_AGENCY_LEVEL = env.str("METRICS_AGENCY_LEVEL", default="department")
@@ -291,3 +326,91 @@ CELERY_BEAT_SCHEDULE["outbox-deliver"] = {
     "task": "workflows.tasks.outbox_deliver",
     "schedule": OUTBOX_DELIVER_SECONDS,
 }
+
+
+# --- Hardened settings: transport, cookies, login throttling, second factor, CSP, session timeout ----------
+# Security level 3 information system (Decree 85/2016/NĐ-CP, TCVN 11930:2017): production defaults are the
+# secure ones; the demo (MOTCUA_DEMO=1) keeps them off so it works on http://127.0.0.1. Every variable is
+# listed in .env.example; deploy/production.env.example is the environment `check --deploy` is tested with.
+_SECURE_DEFAULT = not MOTCUA_DEMO
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=_SECURE_DEFAULT)
+# Load balancers and Prometheus reach these two over the internal network in plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+# "HTTP_X_FORWARDED_PROTO,https" behind a TLS proxy that is not in gunicorn's FORWARDED_ALLOW_IPS; the proxy
+# must overwrite the header. Empty = trust request.is_secure() as the WSGI server reports it.
+SECURE_PROXY_SSL_HEADER = tuple(env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])) or None
+USE_X_FORWARDED_HOST = env.bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000 if _SECURE_DEFAULT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_SECURE_DEFAULT)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=_SECURE_DEFAULT)
+SECURE_CONTENT_TYPE_NOSNIFF = env.bool("DJANGO_SECURE_CONTENT_TYPE_NOSNIFF", default=True)
+SECURE_REFERRER_POLICY = env.str("DJANGO_SECURE_REFERRER_POLICY", default="same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=_SECURE_DEFAULT)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=_SECURE_DEFAULT)
+SESSION_COOKIE_HTTPONLY = env.bool("DJANGO_SESSION_COOKIE_HTTPONLY", default=True)
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = env.str("DJANGO_X_FRAME_OPTIONS", default="DENY")
+
+# Session timeout after inactivity: the cookie's age restarts with every request, so an unattended desk
+# session ends MOTCUA_SESSION_IDLE_MINUTES after its last use.
+MOTCUA_SESSION_IDLE_MINUTES = env.int("MOTCUA_SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = MOTCUA_SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+
+# Login throttling (django-axes) on /accounts/login/ and /admin/login/: after LOGIN_FAILURE_LIMIT wrong
+# passwords for one username from one address, that pair is locked for LOGIN_LOCKOUT_MINUTES (0 = until an
+# administrator unlocks it: admin "Access attempts" or `manage.py axes_reset_username`). Counting the pair,
+# not the username alone, means an attacker elsewhere cannot lock a clerk out, and a shared office address
+# does not lock the whole office.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+_lockout_minutes = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
+AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes) if _lockout_minutes else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# No start-up banner on every manage.py run (commands print one-line errors); lockouts are still logged.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "config.login_throttle.lockout_response"
+AXES_COOLOFF_MESSAGE = _("Tài khoản tạm khóa do đăng nhập sai quá nhiều lần. Vui lòng thử lại sau.")
+AXES_PERMALOCK_MESSAGE = _(
+    "Tài khoản bị khóa do đăng nhập sai quá nhiều lần. Liên hệ quản trị hệ thống để mở khóa."
+)
+# The client address as the public rate limits see it (RATELIMIT_IP_META_KEY behind a proxy).
+AXES_CLIENT_IP_CALLABLE = "config.login_throttle.client_ip"
+
+# TOTP second factor (django-otp) for superusers, staff and the administrator and supervisor roles: required
+# at login when MOTCUA_2FA_REQUIRED (default: on outside the demo); in the demo any user may enrol and is then
+# asked for a code at every login.
+MOTCUA_2FA_REQUIRED = env.bool("MOTCUA_2FA_REQUIRED", default=not MOTCUA_DEMO)
+OTP_TOTP_ISSUER = env.str("MOTCUA_2FA_ISSUER", default="motcua")
+
+# Content-Security-Policy (django-csp): scripts only from our own static files — no inline script, no eval —
+# so an injected <script> or on*= attribute does not run. Styles allow 'unsafe-inline' because viewflow's
+# Material templates and Django's admin carry style="…" attributes (dozens) that neither nonces nor hashes can
+# cover; CSS cannot run code, and templates escape user text anyway.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# --- Tamper-evident audit and retention (Decree 85/2016/NĐ-CP, TCVN 11930:2017; Decree 13/2023/NĐ-CP) ------
+# The daily hash-chain check covers the dossiers with events in the last AUDIT_VERIFY_DAYS days.
+AUDIT_VERIFY_DAYS = env.int("AUDIT_VERIFY_DAYS", default=7)
+# Retention in days: idempotency keys, acknowledged outbox rows, personal-data access log (at least 730).
+IDEMPOTENCY_KEY_RETENTION_DAYS = env.int("IDEMPOTENCY_KEY_RETENTION_DAYS", default=7)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
+PERSONAL_DATA_ACCESS_RETENTION_DAYS = env.int("PERSONAL_DATA_ACCESS_RETENTION_DAYS", default=730)
+_DAILY = env.float("AUDIT_TASKS_SECONDS", default=24 * 3600.0)
+CELERY_BEAT_SCHEDULE["audit-verify"] = {"task": "workflows.tasks.audit_verify", "schedule": _DAILY}
+CELERY_BEAT_SCHEDULE["idempotency-purge"] = {"task": "workflows.tasks.idempotency_purge", "schedule": _DAILY}
+CELERY_BEAT_SCHEDULE["outbox-purge"] = {"task": "workflows.tasks.outbox_purge", "schedule": _DAILY}
+CELERY_BEAT_SCHEDULE["access-log-purge"] = {"task": "workflows.tasks.access_log_purge", "schedule": _DAILY}

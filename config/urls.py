@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site, route
 
 from config import views
+from config.twofactor import urlpatterns as twofactor_urls
 from metrics.api.urls import urlpatterns as metrics_api
 from metrics.prometheus import metrics_view
 from metrics.public_urls import urlpatterns as metrics_public
@@ -55,8 +56,11 @@ urlpatterns = [
     path("", include((procedures_public + workflows_public + metrics_public, "public"))),
     # REST API for portals and partner systems (issue 5).
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file, so the CSP needs no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include((procedures_api + workflows_api + metrics_api, "api"))),
+    # Second factor (TOTP): enrolment and the code step after the password (config/twofactor.py).
+    path("", include(twofactor_urls)),
     path("accounts/", AuthViewset(with_profile_view=False, allow_password_change=False).urls),
     path("", home, name="home"),
     path("", site.urls),

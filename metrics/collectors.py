@@ -37,7 +37,7 @@ from viewflow.workflow.status import STATUS
 from procedures.choices import AgencyLevel
 from procedures.models import Agency
 from workflows.choices import DeliveryStatus, SlaMark
-from workflows.models import Delivery, Subscriber
+from workflows.models import AuditCheck, Delivery, Subscriber
 from workflows.selectors import open_dossiers, with_sla_state
 
 logger = logging.getLogger(__name__)
@@ -178,6 +178,14 @@ class BusinessCollector(Collector):
                 ["subscriber"],
             ),
             _gauge(
+                "motcua_audit_broken_chains",
+                "Dossiers whose event hash chain was broken at the last audit check (0 = all intact).",
+            ),
+            _gauge(
+                "motcua_audit_last_check_timestamp_seconds",
+                "Unix time of the last audit check of the event hash chains (absent until one has run).",
+            ),
+            _gauge(
                 "motcua_business_collector_up",
                 "1 if the section of the database collector answered in this scrape, 0 if its query failed.",
                 ["section"],
@@ -192,12 +200,14 @@ class BusinessCollector(Collector):
         started = time.perf_counter()
         now = timezone.now()
         families = self._families()
-        open_g, overdue_g, backlog_g, lag_g, ratio_g, score_g, outbox_g, age_g, up_g, duration_g = families
+        open_g, overdue_g, backlog_g, lag_g, ratio_g, score_g, outbox_g, age_g = families[:8]
+        audit_g, audit_at_g, up_g, duration_g = families[8:]
         sections = {
             "dossiers": lambda: self._dossiers(now, open_g, overdue_g),
             "timers": lambda: self._timers(now, backlog_g, lag_g),
             "scores": lambda: self._scores(ratio_g, score_g),
             "outbox": lambda: self._outbox(now, outbox_g, age_g),
+            "audit": lambda: self._audit(audit_g, audit_at_g),
         }
         for section, run in sections.items():
             try:
@@ -286,6 +296,17 @@ class BusinessCollector(Collector):
             count_g.add_metric([name, status], n)
         for name, age in sorted(oldest.items()):
             age_g.add_metric([name], age)
+        return True
+
+    @staticmethod
+    def _audit(broken_g: GaugeMetricFamily, at_g: GaugeMetricFamily) -> bool:
+        """The last stored audit check (the daily beat task runs it in a worker; any web process answers the
+        scrape, so the result lives in the database, not in a gauge of the worker's process)."""
+        last = AuditCheck.objects.order_by("-at", "-pk").values_list("at", "broken").first()
+        if last is None:
+            return True
+        broken_g.add_metric([], last[1])
+        at_g.add_metric([], last[0].timestamp())
         return True
 
 

@@ -1,9 +1,10 @@
 """The ``/metrics`` endpoint Prometheus scrapes (issue 4).
 
 Access: when ``METRICS_TOKEN`` is set, a scrape must send ``Authorization: Bearer <token>`` (compared in
-constant time), from anywhere. Without a token only loopback clients are answered, and a request that
-carries proxy headers (``X-Forwarded-For``, ``Forwarded``, ``X-Real-IP``) is refused even from loopback: a
-reverse proxy on the same host would otherwise make every outside client look local.
+constant time), from anywhere. Without a token only requests from this host are answered, by the rule of
+:mod:`metrics.trust` (loopback and not relayed by a proxy, or relayed by a proxy listed in
+``METRICS_TRUSTED_PROXIES`` for a loopback client): a reverse proxy on the same host would otherwise make
+every outside client look local.
 
 Several processes: prometheus-client keeps each process's instruments apart. When
 ``PROMETHEUS_MULTIPROC_DIR`` is set (gunicorn with several workers, Celery workers — see
@@ -16,8 +17,6 @@ registry is answered. In both cases the database collector (:mod:`metrics.collec
 from __future__ import annotations
 
 import functools
-import hmac
-import ipaddress
 import os
 from collections.abc import Iterator
 
@@ -30,8 +29,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from metrics.collectors import business_collector
-
-_PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+from metrics.trust import bearer_token_matches, request_is_local
 
 
 class _Union:
@@ -62,27 +60,15 @@ def metrics_source() -> CollectorRegistry | _Union:
     return _Union(REGISTRY, business_collector)
 
 
-def _is_loopback(address: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return (mapped or ip).is_loopback
-
-
 def _refusal(request: HttpRequest) -> HttpResponse | None:
     token = getattr(settings, "METRICS_TOKEN", "") or ""
     if token:
-        scheme, _sep, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        if bearer_token_matches(request, token):
             return None
         response = HttpResponse("bearer token required\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    if _is_loopback(request.META.get("REMOTE_ADDR", "")) and not any(
-        request.META.get(h) for h in _PROXY_HEADERS
-    ):
+    if request_is_local(request):
         return None
     return HttpResponse(
         "metrics are served to loopback clients only unless METRICS_TOKEN is set\n",

@@ -159,13 +159,14 @@ class ProcedureVersionForm(_StepsCheckedTogether, forms.ModelForm):
             "legal_basis",
             "clock_cutoff",
             "clock_semantics",
+            "received_in",
         )
 
 
 class ProcedureStepForm(_StepsCheckedTogether, forms.ModelForm):
     class Meta:
         model = ProcedureStep
-        fields = ("step_no", "name", "role", "unit", "allotted_working_hours")
+        fields = ("step_no", "name", "role", "unit", "allotted_working_hours", "deciding")
 
 
 class StepInlineFormSet(BaseInlineFormSet):
@@ -217,7 +218,7 @@ class ProcedureVersionAdmin(_TermColumns, admin.ModelAdmin):
     )
     list_filter = ("online_level", "full_online_eligible", "statutory_term_unit", "procedure__level")
     search_fields = ("procedure__code", "procedure__name")
-    autocomplete_fields = ("procedure",)
+    autocomplete_fields = ("procedure", "received_in")
     list_select_related = ("procedure",)
     date_hierarchy = "effective_from"
     ordering = ("procedure__code", "-effective_from")
@@ -238,6 +239,7 @@ class ProcedureVersionAdmin(_TermColumns, admin.ModelAdmin):
             },
         ),
         (_("Dịch vụ công trực tuyến"), {"fields": ("online_level", "full_online_eligible")}),
+        (_("Nơi tiếp nhận"), {"fields": ("received_in",)}),
         (_("Phí, lệ phí"), {"fields": ("fees_vnd", "fees_text")}),
         (_("Hồ sơ và căn cứ"), {"fields": ("required_documents", "result_documents", "legal_basis")}),
     )

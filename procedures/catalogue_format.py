@@ -37,6 +37,7 @@ PROCEDURE_COLUMNS: tuple[str, ...] = (
     "fees_vnd",
     "effective_from",
     "legal_basis",
+    "received_in",
 )
 STEP_COLUMNS: tuple[str, ...] = (
     "code",
@@ -48,12 +49,28 @@ STEP_COLUMNS: tuple[str, ...] = (
     "allotted_time",
     "allotted_unit",
 )
+# Optional step columns: a file without them imports as before. ``deciding`` (true|false, empty = false) marks
+# the step whose holder records the result; when no step of a version is marked, its last processing step
+# decides. The exporter always writes them.
+STEP_OPTIONAL_COLUMNS: tuple[str, ...] = ("deciding",)
+STEP_EXPORT_COLUMNS: tuple[str, ...] = (*STEP_COLUMNS, *STEP_OPTIONAL_COLUMNS)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "agencies": AGENCY_COLUMNS,
     "procedures": PROCEDURE_COLUMNS,
     "steps": STEP_COLUMNS,
 }
 KINDS: tuple[str, ...] = ("agencies", "procedures", "steps")
+# Columns added after the first files were written: a table without them still imports (see the importer for
+# what their absence means).
+OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {"procedures": frozenset({"received_in"})}
+
+
+def required_columns(kind: str) -> tuple[str, ...]:
+    """The columns a ``kind`` table must have: all of :data:`COLUMNS` but the optional ones."""
+    optional = OPTIONAL_COLUMNS.get(kind, frozenset())
+    return tuple(name for name in COLUMNS[kind] if name not in optional)
+
+
 # Columns holding a procedure code: a code typed into Excel as a number (1.01444) gets its six decimals back.
 CODE_COLUMNS = frozenset({"code"})
 

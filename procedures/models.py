@@ -275,6 +275,21 @@ class ProcedureVersion(models.Model):
             "Tạm dừng (mặc định, theo cách tính 766) hoặc tính lại từ đầu khi luật chuyên ngành quy định."
         ),
     )
+    # Where a dossier of this version may be received beyond the default (procedures.selectors.receivable_by).
+    # Decree 118/2025 has provincial and commune centres receive the TTHC of their province and the ministry
+    # TTHC delegated to the locality; a ministry procedure lists here the provinces (or centres) it is
+    # delegated to.
+    received_in = models.ManyToManyField(
+        Agency,
+        verbose_name=_("tiếp nhận thêm tại (phân cấp, ủy quyền)"),
+        blank=True,
+        related_name="received_versions",
+        help_text=_(
+            "Mặc định hồ sơ được tiếp nhận tại mọi Bộ phận Một cửa thuộc tỉnh của cơ quan giải quyết "
+            "(thủ tục cấp bộ: tại bộ). Chọn thêm tỉnh (hoặc đơn vị) được giao tiếp nhận, ví dụ tỉnh được bộ "
+            "phân cấp."
+        ),
+    )
 
     class Meta:
         verbose_name = _("phiên bản thủ tục")
@@ -431,6 +446,14 @@ class ProcedureStep(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal(0))],
         help_text=_("1 ngày làm việc = 8 giờ. Để trống nếu bước không tính thời gian."),
+    )
+    deciding = models.BooleanField(
+        _("bước quyết định"),
+        default=False,
+        help_text=_(
+            "Người thực hiện bước này ký, ghi nhận kết quả giải quyết. Không đánh dấu bước nào: bước xử lý "
+            "cuối cùng là bước quyết định."
+        ),
     )
 
     class Meta:

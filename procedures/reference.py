@@ -41,7 +41,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from procedures.catalogue_format import AGENCY_COLUMNS, PROCEDURE_COLUMNS, STEP_COLUMNS, tree_order, write_csv
+from procedures.catalogue_format import (
+    AGENCY_COLUMNS,
+    PROCEDURE_COLUMNS,
+    STEP_EXPORT_COLUMNS,
+    tree_order,
+    write_csv,
+)
 from procedures.choices import AgencyLevel, OnlineLevel, ProcedureLevel, TermUnit
 from procedures.terms import WORKING_DAY_HOURS, Term, format_decimal, hours_certainly_exceed
 
@@ -131,6 +137,11 @@ DEMO_AGENCIES: tuple[dict[str, str], ...] = (
     },
 )
 DEMO_COMMUNE = "DEMO-XA-A"
+# Demo convention, not from the sources: a ministry TTHC is received in a province only where the ministry
+# delegated it (Decree 118/2025). The published data says nothing about delegation, so the demo delegates one
+# of its two ministry-level procedures (re-issuing a radiation-work licence) to the demo province and leaves
+# the other one to the ministry, to show both cases at the desks.
+DEMO_DELEGATED_TO: dict[str, str] = {"1.009844": "DEMO-UBND"}
 # Agencies whose procedures belong to the Department of Science and Technology's catalogue: its own, those the
 # provincial People's Committee decides on the department's appraisal (data README §10), and the fund's.
 DOST_CATALOGUE_AGENCIES = frozenset(
@@ -467,6 +478,7 @@ def convert_procedures(
                 "fees_vnd": "" if fees is None else str(fees),
                 "effective_from": effective_from.isoformat(),
                 "legal_basis": _publication(source.get("source", "")),
+                "received_in": DEMO_DELEGATED_TO.get(code, ""),
             }
         )
     rows.sort(key=lambda row: row["code"])
@@ -619,7 +631,8 @@ def write_conversion(conversion: Conversion, out_dir: Path) -> list[Path]:
     for name, columns, rows in (
         ("agencies.csv", AGENCY_COLUMNS, conversion.agencies),
         ("procedures.csv", PROCEDURE_COLUMNS, conversion.procedures),
-        ("steps.csv", STEP_COLUMNS, conversion.steps),
+        # The reference data marks no deciding step: the last processing step decides (the default).
+        ("steps.csv", STEP_EXPORT_COLUMNS, [{"deciding": "false", **row} for row in conversion.steps]),
     ):
         write_csv(out_dir / name, columns, rows)
         paths.append(out_dir / name)

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from procedures.choices import AgencyLevel
 from procedures.models import Agency, Procedure, ProcedureStep, ProcedureVersion
 
 
@@ -57,6 +58,7 @@ def catalogue_queryset(procedures: QuerySet[Procedure] | None = None) -> QuerySe
     qs = procedures if procedures is not None else Procedure.objects.all()
     return qs.select_related("agency").prefetch_related(
         Prefetch("versions", queryset=ProcedureVersion.objects.order_by("effective_from")),
+        "versions__received_in",
         Prefetch(
             "versions__steps", queryset=ProcedureStep.objects.select_related("unit").order_by("step_no")
         ),
@@ -123,3 +125,70 @@ def procedure_search(text: str, *, prefix: str = "") -> Q:
     for word in text.split()[:MAX_SEARCH_WORDS]:
         condition &= Q(**{f"{prefix}name__icontains": word}) | Q(**{f"{prefix}code__icontains": word})
     return condition
+
+
+# --- where a procedure may be received ----------------------------------------------------------------------
+#
+# Decree 118/2025/NĐ-CP (one-stop mechanism): the provincial public-service centre and the commune one-stop
+# desks receive the TTHC of the province, of its communes and of the vertical agencies located in the
+# province, and the ministry TTHC delegated to the locality — whatever the administrative boundary inside
+# the province. In the agency tree a province is a root with its departments, units and communes below it,
+# and a ministry is a root of its own. So a dossier may be received at a desk inside the *home* of the
+# deciding agency (its province; for a ministry, the ministry itself) and, in addition, inside any agency
+# the version lists in ``received_in`` (the provinces, or single centres, a ministry delegated it to). The
+# rule is the one condition below, used by the desk form, the lifecycle services and the API.
+
+
+def _provinces() -> dict[int, int]:
+    """Agency id → id of its province: the nearest ancestor (or itself) of level province, or the root of
+    its tree when there is none (a ministry and its units). One query for the whole tree."""
+    rows = {
+        pk: (parent_id, level) for pk, parent_id, level in Agency.objects.values_list("pk", "parent", "level")
+    }
+    found: dict[int, int] = {}
+    for pk in rows:
+        node, root, seen = pk, pk, set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            parent_id, level = rows[node]
+            if level == AgencyLevel.PROVINCE:
+                root = node
+                break
+            root = node
+            node = parent_id
+        found[pk] = root
+    return found
+
+
+def agency_province(agency: Agency) -> Agency:
+    """The province ``agency`` belongs to (for a ministry or its units: the ministry, root of its tree)."""
+    return Agency.objects.get(pk=_provinces()[agency.pk])
+
+
+def reception_condition(agencies: Agency | Iterable[Agency]) -> Q:
+    """Condition over ``ProcedureVersion``: versions that may be received at one of ``agencies`` (desks).
+
+    A desk is "inside" an agency when that agency is the desk itself or one of its ancestors, so the desk's
+    ancestor chain is compared with the version's home province and its ``received_in`` list.
+    """
+    desks = [agencies] if isinstance(agencies, Agency) else list(agencies)
+    chain_ids: set[int] = {node.pk for desk in desks for node in desk.ancestors()}
+    if not chain_ids:
+        return Q(pk__in=[])
+    delegated = ProcedureVersion.received_in.through.objects.filter(
+        procedureversion_id=OuterRef("pk"), agency_id__in=chain_ids
+    )
+    at_home = {pk for pk, province_id in _provinces().items() if province_id in chain_ids}
+    return Q(procedure__agency_id__in=at_home) | Q(Exists(delegated))
+
+
+def receivable_by(version: ProcedureVersion, agency: Agency) -> bool:
+    """Whether a dossier of ``version`` may be received at the desk ``agency`` (Decree 118/2025)."""
+    return ProcedureVersion.objects.filter(reception_condition(agency), pk=version.pk).exists()
+
+
+def procedures_receivable_at(agencies: Agency | Iterable[Agency], on: date) -> QuerySet[Procedure]:
+    """Procedures whose version in force on ``on`` may be received at one of ``agencies``: what a desk may
+    list and receive that day."""
+    receivable = versions_in_force_on(on).filter(reception_condition(agencies))
+    return Procedure.objects.filter(pk__in=receivable.values("procedure_id"))

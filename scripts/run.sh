@@ -2,6 +2,8 @@
 # Start the web app, a Celery worker and Celery beat; Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The demo: published secret key, plain-http cookies, optional second factor (config/settings.py).
+export MOTCUA_DEMO=1
 PY=.venv/bin/python
 CELERY=.venv/bin/celery
 HOST=${HOST:-127.0.0.1}

@@ -4,6 +4,7 @@
 # and the worker executes a task (a heartbeat newer than the boot). Bounded: gives up after 120 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export MOTCUA_DEMO=1
 export MOTCUA_VAR_DIR
 MOTCUA_VAR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/motcua-smoke.XXXXXX")
 export HEARTBEAT_SECONDS=2

@@ -1,4 +1,32 @@
+import os
+
 import pytest
+import time_machine
+from django import test as django_test
+from django.http import HttpRequest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--frozen-clock",
+        default=os.environ.get("MOTCUA_TEST_CLOCK") or None,
+        help="ISO 8601 instant: every test starts with the wall clock at this moment (time-machine, ticks). "
+        "Proves the suite does not depend on the hour it runs at, e.g. 23:30 UTC = 06:30 in Vietnam.",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(request: pytest.FixtureRequest):
+    """Start each test at the instant of ``--frozen-clock`` (or ``MOTCUA_TEST_CLOCK``); no-op by default.
+
+    Tests that need a particular "now" travel again inside; time-machine nests, so theirs wins.
+    """
+    instant = request.config.getoption("--frozen-clock")
+    if not instant:
+        yield
+        return
+    with time_machine.travel(instant, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -28,6 +56,27 @@ def _fast_password_hashing(settings):
     The production hashers stay in the list after MD5, so hashes made elsewhere still verify.
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
+
+
+class LoginClient(django_test.Client):
+    """Django's test client whose ``login()`` authenticates as a login page does: with a request.
+
+    django-axes counts failed logins per username and address and refuses ``authenticate()`` calls that carry
+    no request (so no code path can skip the throttle); the login pages pass theirs, and so does this client.
+    """
+
+    def login(self, **credentials):
+        if "request" not in credentials:
+            request = HttpRequest()
+            request.META["REMOTE_ADDR"] = "127.0.0.1"
+            credentials["request"] = request
+        return super().login(**credentials)
+
+
+@pytest.fixture
+def client():
+    """pytest-django's ``client``, with :class:`LoginClient`."""
+    return LoginClient()
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -61,10 +61,15 @@ class SyncForm(forms.Form):
 
 
 class RateForm(forms.Form):
-    """The citizen's like / dislike; normally the citizen's own, recorded by staff from a paper form."""
+    """The citizen's like / dislike, recorded by the desk only on the citizen's explicit request."""
 
     rating = forms.ChoiceField(
         label=_("Đánh giá của người dân"), choices=Rating.choices, widget=forms.RadioSelect
+    )
+    on_behalf = forms.BooleanField(
+        label=_("Ghi thay người dân, theo đề nghị của người dân (phiếu đánh giá)"),
+        required=False,
+        help_text=_("Đánh giá là của người dân; Bộ phận Một cửa chỉ ghi thay khi người dân đề nghị."),
     )
 
 

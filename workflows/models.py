@@ -310,6 +310,11 @@ class Dossier(ConcurrentTransitionMixin, models.Model):
     )
     rating = models.CharField(_("đánh giá"), max_length=8, choices=Rating.choices, blank=True)
     rated_at = models.DateTimeField(_("đánh giá lúc"), null=True, blank=True)
+    rating_on_behalf = models.BooleanField(
+        _("Bộ phận Một cửa ghi thay người dân"),
+        default=False,
+        help_text=_("Đánh giá do Bộ phận Một cửa ghi theo đề nghị rõ ràng của người dân (766 chỉ số 5.4)."),
+    )
     rating_criteria = models.JSONField(
         _("điểm theo tiêu chí đánh giá"),
         default=dict,
@@ -532,18 +537,23 @@ class AppendOnlyError(RuntimeError):
 
 
 class DossierEvent(models.Model):
-    """An append-only audit event: who did what to which dossier, when, from which state to which."""
+    """An append-only audit event: who did what to which dossier, when, from which state to which.
+
+    Append-only in the database too (triggers, ``workflows.audit``); never purged.
+    """
 
     dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField(_("thứ tự"))
     event = models.CharField(_("sự kiện"), max_length=32, choices=Event.choices)
     at = models.DateTimeField(_("thời điểm"))
+    # PROTECT, not SET_NULL: the row is append-only in the database and its hash covers the user id, so a
+    # user who acted is deactivated, never deleted.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("người thực hiện"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
     )
     actor_name = models.CharField(_("người thực hiện"), max_length=150, blank=True)
     from_status = models.CharField(_("từ trạng thái"), max_length=16, choices=DossierStatus.choices)
@@ -551,12 +561,17 @@ class DossierEvent(models.Model):
     note = models.TextField(_("ghi chú, lý do"), blank=True)
     payload = models.JSONField(default=dict, blank=True)
     recorded_at = models.DateTimeField(_("ghi nhận lúc"), auto_now_add=True)
+    # The hash chain of the dossier's events (workflows.audit): written with the row, checked by audit_verify.
+    prev_hash = models.CharField(_("mã băm sự kiện trước"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("mã băm"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("sự kiện hồ sơ")
         verbose_name_plural = pgettext_lazy("plural", "sự kiện hồ sơ")
         ordering = ["dossier", "seq"]
         constraints = [models.UniqueConstraint(fields=["dossier", "seq"], name="workflows_event_unique_seq")]
+        # The daily audit check picks the dossiers with events written in the last days.
+        indexes = [models.Index(fields=["recorded_at"], name="workflows_event_recorded")]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}#{self.seq} {self.event} {self.at:%d/%m/%Y %H:%M}"
@@ -776,3 +791,49 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.dossier_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RetentionPurge(models.Model):
+    """One run of a retention purge: what was deleted, up to which cut-off, by whom (append-only, kept).
+
+    The access-log purge is the one sanctioned delete of audit data (Decree 13/2023/NĐ-CP: personal data is
+    kept no longer than needed; the access log at least two years), so each run leaves this row behind.
+    """
+
+    kind = models.CharField(_("loại dữ liệu"), max_length=32)
+    cutoff = models.DateTimeField(_("xóa các bản ghi trước"))
+    retention_days = models.PositiveIntegerField(_("thời hạn lưu (ngày)"))
+    deleted = models.PositiveIntegerField(_("số bản ghi đã xóa"))
+    by = models.CharField(_("thực hiện bởi"), max_length=150)
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lượt xóa dữ liệu hết hạn lưu")
+        verbose_name_plural = pgettext_lazy("plural", "lượt xóa dữ liệu hết hạn lưu")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.cutoff:%Y-%m-%d}: {self.deleted}"
+
+
+class AuditCheck(models.Model):
+    """The result of one hash-chain verification run, read by the Prometheus collector at scrape time.
+
+    Stored in the database, not in a process's gauge: beat's worker runs the check, any web process answers
+    the scrape (``motcua_audit_broken_chains``).
+    """
+
+    at = models.DateTimeField(_("thời điểm"), auto_now_add=True, db_index=True)
+    since = models.DateTimeField(_("hồ sơ có sự kiện từ"), null=True, blank=True)
+    dossiers = models.PositiveIntegerField(_("số hồ sơ đã kiểm tra"))
+    events = models.PositiveIntegerField(_("số sự kiện đã kiểm tra"))
+    broken = models.PositiveIntegerField(_("số chuỗi bị phá vỡ"))
+    report = models.JSONField(_("liên kết hỏng đầu tiên của mỗi hồ sơ"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("lượt kiểm tra nhật ký")
+        verbose_name_plural = pgettext_lazy("plural", "lượt kiểm tra nhật ký")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M}: {self.broken}"

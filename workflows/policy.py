@@ -212,3 +212,100 @@ class UnitRoleBackend(BaseBackend):
             for agency_id in _covered(user_obj, [role]):
                 perms.add(unit_permission(role, agency_id))
         return perms
+
+
+# --- actions and facts: what a user may do now (actions offered = actions allowed) ------------------------
+# The pages and the API offer exactly these; the services check the same rules again and refuse with the
+# rule's reason when an action is posted anyway.
+
+
+def actions_allowed(user, dossier: Dossier, *, page: str, now=None) -> list[str]:
+    """Names of the actions ``page`` offers ``user`` on ``dossier`` now, in the action table's order.
+
+    django-fsm's available transitions for the user (state, the transition's conditions, and its
+    ``permission`` — :func:`user_may` for the desk / step / lead) plus the table's own conditions (a step is
+    open, the dossier stands at a deciding step, the due moment has not passed).
+    """
+    from django.utils import timezone
+
+    from workflows.services.actions import actions_for_page
+
+    if user is not None and not user.is_authenticated:
+        return []
+    now = now or timezone.now()
+    available = {t.name for t in dossier.get_available_user_status_transitions(user)}
+    return [
+        action.name
+        for action in actions_for_page(page)
+        if action.name in available and action.offered_now(dossier, now)
+    ]
+
+
+# Who records each fact the 766 indicators count. People judged by a figure never record it themselves: the
+# citizen's rating (5.4) is the applicant's — recorded by the desk only on the applicant's explicit behalf,
+# and flagged so — and the national-portal sync (1.4) is the system's (the portal's acknowledgement, the
+# importer) or an administrator's.
+APPLICANT = "applicant"  # the public lookup page after its second factor (no staff user)
+SYSTEM = "system"  # ``user=None``: the outbox acknowledgement, dossiers_import
+HANDLER = "handler"  # the desk or the holder of the current step (``DESK_OR_STEP``)
+DESK_ON_BEHALF = "desk_on_behalf"  # the desk of the dossier, explicitly on the applicant's behalf
+ADMINISTRATOR = "administrator"  # superusers and administrators of the dossier's agency
+
+FACT_RECORDERS: dict[str, frozenset[str]] = {
+    "e_result": frozenset({HANDLER, SYSTEM}),
+    "digitised": frozenset({HANDLER, SYSTEM}),
+    "vneid": frozenset({HANDLER, SYSTEM}),
+    "fee": frozenset({HANDLER, SYSTEM}),
+    "complaint": frozenset({HANDLER, APPLICANT, SYSTEM}),
+    "complaint_done": frozenset({HANDLER, SYSTEM}),
+    "sync": frozenset({SYSTEM, ADMINISTRATOR}),
+    "rate": frozenset({APPLICANT, DESK_ON_BEHALF, SYSTEM}),
+}
+
+
+def _administers(user, dossier: Dossier) -> bool:
+    if user.is_superuser:
+        return True
+    covered = _covered(user, [Role.ADMINISTRATOR])
+    return dossier.agency_id in covered or (dossier.reception_agency_id or dossier.agency_id) in covered
+
+
+def fact_refusal(user, dossier: Dossier, fact: str, *, on_behalf: bool = False) -> str | None:
+    """Why ``user`` may not record ``fact`` on ``dossier`` (a Vietnamese reason), or None if they may.
+
+    ``user=None`` is the system or the applicant (the public page checks its second factor itself).
+    """
+    from django.utils.translation import gettext as _
+
+    who = FACT_RECORDERS[fact]
+    if user is None:
+        return None if (SYSTEM in who or APPLICANT in who) else _("Dữ liệu này cần người ghi nhận.")
+    if not user.is_authenticated or not user.is_active:
+        return _("Bạn cần đăng nhập.")
+    if HANDLER in who and user_may(user, dossier, DESK_OR_STEP):
+        return None
+    if ADMINISTRATOR in who and _administers(user, dossier):
+        return None
+    if DESK_ON_BEHALF in who and user_may(user, dossier, DESK):
+        if on_behalf:
+            return None
+        return _(
+            "Đánh giá là của người dân: Bộ phận Một cửa chỉ ghi thay khi người dân đề nghị, và phải đánh dấu "
+            "“ghi thay người dân”."
+        )
+    if fact == "rate":
+        return _(
+            "Chỉ người dân (trang tra cứu) hoặc Bộ phận Một cửa ghi thay theo đề nghị của người dân mới ghi "
+            "nhận đánh giá hồ sơ %(code)s."
+        ) % {"code": dossier.code}
+    if fact == "sync":
+        return _(
+            "Việc đồng bộ lên Cổng Dịch vụ công quốc gia do hệ thống ghi nhận (xác nhận của Cổng) hoặc "
+            "quản trị hệ thống; cán bộ xử lý hồ sơ %(code)s không tự ghi."
+        ) % {"code": dossier.code}
+    return _("Bạn không có vai trò tại đơn vị đang giữ hồ sơ %(code)s.") % {"code": dossier.code}
+
+
+def facts_allowed(user, dossier: Dossier) -> set[str]:
+    """The facts whose form the dossier page may show ``user`` (the desk's rating form is on behalf)."""
+    return {fact for fact in FACT_RECORDERS if fact_refusal(user, dossier, fact, on_behalf=True) is None}

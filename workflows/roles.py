@@ -67,6 +67,11 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "workflows.add_membership",
         "workflows.change_membership",
         "workflows.delete_membership",
+        # Unlock accounts locked by login throttling, and reset a lost second-factor device.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
     ],
 }
 

@@ -66,8 +66,11 @@ def route_for_version(version: ProcedureVersion) -> list[dict]:
                 "role": role.value,
                 "unit_id": step.unit_id or default_unit,
                 "hours": str(hours) if hours is not None else None,
+                "deciding": bool(step.deciding),
             }
         )
+    if route and not any(entry["deciding"] for entry in route):
+        route[-1]["deciding"] = True  # no step marked: the last processing step issues the result
     if not route:
         # A version without processing steps: one step at the deciding agency records the result.
         route.append(
@@ -77,9 +80,22 @@ def route_for_version(version: ProcedureVersion) -> list[dict]:
                 "role": Role.SPECIALIST.value,
                 "unit_id": default_unit,
                 "hours": None,
+                "deciding": True,
             }
         )
     return route
+
+
+def deciding_indices(route: list[dict]) -> set[int]:
+    """Route positions whose holder may record the result (national status 9).
+
+    The steps the catalogue marks as deciding, else the last processing step. A snapshot taken before the
+    ``deciding`` key existed has no mark, so its last step decides — the same default.
+    """
+    marked = {i for i, entry in enumerate(route) if entry.get("deciding")}
+    if marked:
+        return marked
+    return {len(route) - 1} if route else set()
 
 
 def route_hours(entry: dict) -> Decimal | None:

@@ -50,6 +50,8 @@ PATTERNS: dict[str, str] = {
     "metrics": SYSTEM,
     "accounts/login/": AUTH,
     "accounts/logout/": AUTH,
+    "accounts/2fa/setup/": AUTH,  # the user's own second factor (django-otp)
+    "accounts/2fa/verify/": AUTH,
     # public pages
     "thu-tuc/": PUBLIC,
     "thu-tuc/<str:code>/": PUBLIC,
@@ -136,6 +138,11 @@ ADMIN_MODELS: dict[str, str] = {
     "workflows.personaldataaccess": ADMIN_SCOPED,
     "workflows.apiclient": ADMIN,
     "metrics.agencytarget": ADMIN,
+    # login throttling (django-axes) and second factors (django-otp): usernames and addresses, no dossier
+    "axes.accessattempt": ADMIN,
+    "axes.accesslog": ADMIN,
+    "axes.accessfailurelog": ADMIN,
+    "otp_totp.totpdevice": ADMIN,
 }
 
 

@@ -27,3 +27,35 @@ def outbox_deliver(limit: int | None = None) -> dict:
     from workflows.services.outbox import outbox_deliver_due
 
     return outbox_deliver_due(limit=limit)
+
+
+@shared_task(name="workflows.tasks.audit_verify", ignore_result=True)
+def audit_verify(days: int | None = None) -> int:
+    """Recompute the hash chains of the dossiers with events in the last ``AUDIT_VERIFY_DAYS`` days; the
+    result is stored for ``motcua_audit_broken_chains``. Returns the number of broken chains."""
+    from workflows.services.audit import audit_check_run
+
+    return audit_check_run(days=days).broken
+
+
+@shared_task(name="workflows.tasks.idempotency_purge", ignore_result=True)
+def idempotency_purge() -> int:
+    from workflows.services.retention import idempotency_keys_purge, purge_actor
+
+    return idempotency_keys_purge(by=purge_actor("celery beat")).deleted
+
+
+@shared_task(name="workflows.tasks.outbox_purge", ignore_result=True)
+def outbox_purge() -> int:
+    from workflows.services.retention import outbox_purge as purge
+    from workflows.services.retention import purge_actor
+
+    return purge(by=purge_actor("celery beat")).deleted
+
+
+@shared_task(name="workflows.tasks.access_log_purge", ignore_result=True)
+def access_log_purge() -> int:
+    from workflows.services.retention import access_log_purge as purge
+    from workflows.services.retention import purge_actor
+
+    return purge(by=purge_actor("celery beat")).deleted

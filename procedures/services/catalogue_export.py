@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from procedures.catalogue_format import (
     AGENCY_COLUMNS,
     PROCEDURE_COLUMNS,
-    STEP_COLUMNS,
+    STEP_EXPORT_COLUMNS,
     tree_order,
     write_csv,
     write_xlsx,
@@ -84,6 +84,7 @@ def _version_row(procedure: Procedure, version: ProcedureVersion, codes: dict[in
         "fees_vnd": "" if version.fees_vnd is None else str(version.fees_vnd),
         "effective_from": version.effective_from.isoformat(),
         "legal_basis": version.legal_basis,
+        "received_in": ";".join(sorted(codes[agency.pk] for agency in version.received_in.all())),
     }
 
 
@@ -98,6 +99,7 @@ def _step_row(procedure: Procedure, version: ProcedureVersion, step: ProcedureSt
         "unit_code": codes[step.unit_id] if step.unit_id else "",
         "allotted_time": allotted_time,
         "allotted_unit": allotted_unit,
+        "deciding": "true" if step.deciding else "false",
     }
 
 
@@ -126,6 +128,7 @@ def catalogue_export(*, target: Path, agency_code: str | None = None) -> ExportR
     for procedure in catalogue_queryset(procedures.order_by("code")):
         wanted_ids.add(procedure.agency_id)
         for version in procedure.versions.all():
+            wanted_ids.update(agency.pk for agency in version.received_in.all())
             version_rows.append(_version_row(procedure, version, codes))
             for step in version.steps.all():
                 if step.unit_id:
@@ -154,7 +157,7 @@ def catalogue_export(*, target: Path, agency_code: str | None = None) -> ExportR
             {
                 "agencies": (AGENCY_COLUMNS, agency_rows),
                 "procedures": (PROCEDURE_COLUMNS, version_rows),
-                "steps": (STEP_COLUMNS, step_rows),
+                "steps": (STEP_EXPORT_COLUMNS, step_rows),
             },
         )
         report.files.append(target)
@@ -162,7 +165,7 @@ def catalogue_export(*, target: Path, agency_code: str | None = None) -> ExportR
         for name, columns, rows in (
             ("agencies.csv", AGENCY_COLUMNS, agency_rows),
             ("procedures.csv", PROCEDURE_COLUMNS, version_rows),
-            ("steps.csv", STEP_COLUMNS, step_rows),
+            ("steps.csv", STEP_EXPORT_COLUMNS, step_rows),
         ):
             write_csv(target / name, columns, rows)
             report.files.append(target / name)

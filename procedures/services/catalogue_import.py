@@ -34,12 +34,12 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from procedures.catalogue_format import (
-    COLUMNS,
     Table,
     TableError,
     read_csv_table,
     read_xlsx_sheet,
     read_xlsx_table,
+    required_columns,
     xlsx_sheet_names,
 )
 from procedures.choices import AgencyLevel, OnlineLevel, ProcedureLevel, TermUnit
@@ -196,6 +196,8 @@ class VersionRow:
     full_online_eligible: bool
     fees_vnd: int | None
     legal_basis: str
+    # Agency codes of the optional ``received_in`` column; None when the file has no such column.
+    received_in: tuple[str, ...] | None = None
 
     @property
     def key(self) -> tuple[str, date]:
@@ -212,6 +214,7 @@ class StepRow:
     role: str
     unit_code: str
     working_hours: Decimal | None
+    deciding: bool = False
 
     @property
     def key(self) -> tuple[str, date]:
@@ -294,13 +297,17 @@ def catalogue_read(
     ):
         if table is None:
             continue
-        missing = table.missing_columns(COLUMNS[kind])
+        missing = table.missing_columns(required_columns(kind))
         if missing:
             issues.append(
                 ImportIssue(
                     table.label,
                     _("missing required column(s) %(missing)s; a %(kind)s table needs: %(columns)s")
-                    % {"missing": ", ".join(missing), "kind": kind, "columns": ",".join(COLUMNS[kind])},
+                    % {
+                        "missing": ", ".join(missing),
+                        "kind": kind,
+                        "columns": ",".join(required_columns(kind)),
+                    },
                     line=1,
                 )
             )
@@ -396,6 +403,38 @@ class _Cells:
             )
             return None
         return value
+
+    def agency_list(self, column: str, known_agencies: set[str]) -> tuple[str, ...] | None:
+        """Agency codes separated by ';' (or ','), each known and given once; empty → (); None if bad."""
+        codes: list[str] = []
+        ok = True
+        for part in re.split(r"[;,]", self.raw(column)):
+            value = part.strip()
+            if not value:
+                continue
+            if not AGENCY_CODE_RE.match(value):
+                self.error(
+                    column,
+                    _(
+                        "malformed agency code '%(value)s'; use letters without diacritics, digits, '.', '-' "
+                        "or '_' (at most 64 characters), several codes separated by ';'"
+                    )
+                    % {"value": value},
+                )
+                ok = False
+            elif value not in known_agencies:
+                self.error(
+                    column,
+                    _("unknown agency '%(code)s' (not in the agencies file nor in the database)")
+                    % {"code": value},
+                )
+                ok = False
+            elif value in codes:
+                self.error(column, _("agency '%(code)s' is listed twice") % {"code": value})
+                ok = False
+            else:
+                codes.append(value)
+        return tuple(sorted(codes)) if ok else None
 
     def choice(
         self, column: str, values: Sequence[str], *, what: str, default: str | None = None
@@ -705,6 +744,10 @@ def _parse_procedures(
         fees = cells.fees("fees_vnd")
         effective_from = cells.date("effective_from")
         legal_basis = cells.text("legal_basis")
+        # Absent column (a file written before it existed): the stored lists are left as they are.
+        received_in = (
+            cells.agency_list("received_in", known_agencies) if "received_in" in table.header else None
+        )
 
         if code and effective_from:
             key = (code, effective_from)
@@ -752,6 +795,7 @@ def _parse_procedures(
                     full_online_eligible=eligible,
                     fees_vnd=fees,
                     legal_basis=legal_basis,
+                    received_in=received_in,
                 )
             )
     return rows, keys
@@ -806,6 +850,7 @@ def _parse_steps(
                 % {"code": unit_code},
             )
         hours = _step_hours(cells)
+        deciding = cells.boolean("deciding")  # optional column: absent or empty = false
         if code and effective_from and step_no is not None:
             key = (code, effective_from, step_no)
             if key in seen:
@@ -817,7 +862,9 @@ def _parse_steps(
             else:
                 seen[key] = row.line
         if cells.ok and hours is not False:
-            step = StepRow(row.line, code, effective_from, step_no, name, role, unit_code or "", hours)
+            step = StepRow(
+                row.line, code, effective_from, step_no, name, role, unit_code or "", hours, bool(deciding)
+            )
             groups[step.key].append(step)
     return dict(groups)
 
@@ -1065,9 +1112,43 @@ def _version_values(row: VersionRow) -> dict[str, object]:
     }
 
 
+def _stored_received_in(plan: ImportPlan, db: _DatabaseState) -> dict[int, set[int]]:
+    """Version id → agency ids of its stored ``received_in``, for the stored versions the file lists."""
+    through = ProcedureVersion.received_in.through
+    ids = sorted(
+        {db.versions[r.key].pk for r in plan.versions if r.received_in is not None and r.key in db.versions}
+    )
+    stored: dict[int, set[int]] = defaultdict(set)
+    for chunk in _chunks(ids):
+        rows = through.objects.filter(procedureversion_id__in=chunk).values_list(
+            "procedureversion_id", "agency_id"
+        )
+        for version_id, agency_id in rows:
+            stored[version_id].add(agency_id)
+    return stored
+
+
+def _write_received_in(plan: ImportPlan, db: _DatabaseState, stored: dict[int, set[int]]) -> None:
+    """Make each listed version's ``received_in`` exactly its cell; rows of a file without the column are
+    left untouched."""
+    through = ProcedureVersion.received_in.through
+    added: list[Any] = []
+    for row in plan.versions:
+        if row.received_in is None:
+            continue
+        version_id = db.versions[row.key].pk
+        wanted = {db.agencies[code].pk for code in row.received_in}
+        have = stored.get(version_id, set())
+        added.extend(through(procedureversion_id=version_id, agency_id=pk) for pk in sorted(wanted - have))
+        if have - wanted:
+            through.objects.filter(procedureversion_id=version_id, agency_id__in=have - wanted).delete()
+    through.objects.bulk_create(added, batch_size=_CHUNK)
+
+
 def _write_versions(plan: ImportPlan, db: _DatabaseState, report: ImportReport) -> None:
     new: list[ProcedureVersion] = []
     changed: list[ProcedureVersion] = []
+    stored_lists = _stored_received_in(plan, db)
     for row in _progress(plan.versions, desc="versions"):
         values = _version_values(row)
         version = db.versions.get(row.key)
@@ -1077,7 +1158,10 @@ def _write_versions(plan: ImportPlan, db: _DatabaseState, report: ImportReport) 
             )
             new.append(version)
             continue
-        if _assign_changes(version, values):
+        list_changed = row.received_in is not None and {
+            db.agencies[code].pk for code in row.received_in
+        } != stored_lists.get(version.pk, set())
+        if _assign_changes(version, values) or list_changed:
             changed.append(version)
             report.versions.updated += 1
         else:
@@ -1093,6 +1177,7 @@ def _write_versions(plan: ImportPlan, db: _DatabaseState, report: ImportReport) 
             ):
                 db.versions[(version.procedure.code, version.effective_from)] = version
         report.closed_versions = procedure_versions_close(procedure_ids=touched)
+    _write_received_in(plan, db, stored_lists)
 
 
 def _write_steps(plan: ImportPlan, db: _DatabaseState, report: ImportReport) -> None:
@@ -1119,6 +1204,7 @@ def _write_steps(plan: ImportPlan, db: _DatabaseState, report: ImportReport) -> 
                 "role": row.role,
                 "unit_id": db.agencies[row.unit_code].pk if row.unit_code else None,
                 "allotted_working_hours": row.working_hours,
+                "deciding": row.deciding,
             }
             step = stored.get(row.step_no)
             if step is None:
@@ -1133,7 +1219,7 @@ def _write_steps(plan: ImportPlan, db: _DatabaseState, report: ImportReport) -> 
     for chunk in _chunks(removed):
         ProcedureStep.objects.filter(pk__in=chunk).delete()
     ProcedureStep.objects.bulk_update(
-        changed, ["name", "role", "unit", "allotted_working_hours"], batch_size=_CHUNK
+        changed, ["name", "role", "unit", "allotted_working_hours", "deciding"], batch_size=_CHUNK
     )
     ProcedureStep.objects.bulk_create(new, batch_size=_CHUNK)
     report.steps.created, report.steps.updated, report.steps.deleted = len(new), len(changed), len(removed)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from tests.api.conftest import SUBMIT_BODY, submit
 from workflows.choices import AccessPurpose
@@ -163,7 +165,14 @@ def _codes(api, query: str) -> list[str]:
     return [d["code"] for d in response.json()["results"]]
 
 
-def test_filters(desk, several):
+@pytest.fixture
+def new_year_night():
+    """23:30 UTC on 31 December is 06:30 on 1 January in Vietnam: a UTC date is the wrong day and year."""
+    with time_machine.travel("2025-12-31T23:30:00+00:00", tick=True):
+        yield
+
+
+def test_filters(new_year_night, desk, several):
     received, refused, submitted_only = several
     assert _codes(desk, "status=2") == [received] == _codes(desk, "status=received")
     assert _codes(desk, "status=3") == [refused]
@@ -172,10 +181,12 @@ def test_filters(desk, several):
     assert _codes(desk, "agency=DEMO-XA-A") == []
     assert set(_codes(desk, "procedure=1.014431&channel=online")) == set(several)
     assert _codes(desk, "channel=direct") == []
-    year = Dossier.objects.get(code=received).received_at.year
+    # Periods and days are Vietnamese calendar days: the receipt's local date, not its UTC date.
+    local = timezone.localtime(Dossier.objects.get(code=received).received_at)
+    year = local.year
     assert _codes(desk, f"period={year}") == [received]
     assert _codes(desk, f"period={year - 1}-Q4") == []
-    day = Dossier.objects.get(code=received).received_at.date().isoformat()
+    day = local.date().isoformat()
     assert _codes(desk, f"received_from={day}&received_to={day}") == [received]
 
 

@@ -35,6 +35,7 @@ def procedure_row(**overrides: str) -> dict[str, str]:
         "fees_vnd": "0",
         "effective_from": "2025-07-01",
         "legal_basis": "QĐ demo",
+        "received_in": "",
     }
     row.update(overrides)
     return row

@@ -56,7 +56,7 @@ def test_agency_list_shows_the_tree(admin_client_vi: Client, version: ProcedureV
     assert "└ " in page
 
 
-def _post_version(client: Client, version: ProcedureVersion, steps: list[tuple[int, str]]):
+def _post_version(client: Client, version: ProcedureVersion, steps: list[tuple[int, str]], **extra):
     data = {
         "procedure": version.procedure_id,
         "effective_from": "2025-07-01",
@@ -87,6 +87,7 @@ def _post_version(client: Client, version: ProcedureVersion, steps: list[tuple[i
                 f"steps-{index}-allotted_working_hours": hours,
             }
         )
+    data.update(extra)
     return client.post(reverse("admin:procedures_procedureversion_change", args=[version.pk]), data)
 
 
@@ -105,3 +106,14 @@ def test_moving_time_between_steps_is_judged_on_the_submitted_steps(
     response = _post_version(admin_client_vi, version, [(1, "4"), (2, "12")])
     assert response.status_code == 302, response.content.decode()[:2000]
     assert sorted(version.steps.values_list("allotted_working_hours", flat=True)) == [Decimal(4), Decimal(12)]
+
+
+def test_the_version_page_records_where_else_it_may_be_received(
+    admin_client_vi: Client, version: ProcedureVersion
+) -> None:
+    other = AgencyFactory(code="DEMO-P2", province=True)
+    page = admin_client_vi.get(reverse("admin:procedures_procedureversion_change", args=[version.pk]))
+    assert 'name="received_in"' in page.content.decode()
+    response = _post_version(admin_client_vi, version, [(1, "8")], received_in=[str(other.pk)])
+    assert response.status_code == 302
+    assert list(version.received_in.values_list("code", flat=True)) == ["DEMO-P2"]

@@ -88,3 +88,17 @@ def test_export_of_the_demo_reproduces_the_demo_files(tmp_path: Path) -> None:
     catalogue_export(target=tmp_path)
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (DEMO_DIR / name).read_bytes()
+
+
+@pytest.mark.django_db
+def test_the_demo_delegates_one_ministry_procedure_to_the_province() -> None:
+    """Decree 118/2025: a ministry TTHC is received in the province only where delegated; the demo shows
+    both cases (a demo convention of ``procedures.reference.DEMO_DELEGATED_TO``)."""
+    catalogue_load_demo()
+    delegated = {
+        v.procedure.code: sorted(a.code for a in v.received_in.all())
+        for v in ProcedureVersion.objects.filter(procedure__agency__code="DEMO-BKHCN").select_related(
+            "procedure"
+        )
+    }
+    assert delegated == {"1.009844": ["DEMO-UBND"], "2.000169": []}

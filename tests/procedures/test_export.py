@@ -50,8 +50,9 @@ def _snapshot() -> dict[str, list[tuple]]:
                 v.full_online_eligible,
                 v.fees_vnd,
                 v.legal_basis,
+                tuple(sorted(a.code for a in v.received_in.all())),
             )
-            for v in ProcedureVersion.objects.select_related("procedure")
+            for v in ProcedureVersion.objects.select_related("procedure").prefetch_related("received_in")
         ),
         "steps": sorted(
             (
@@ -62,6 +63,7 @@ def _snapshot() -> dict[str, list[tuple]]:
                 s.role,
                 s.unit.code if s.unit else "",
                 s.allotted_working_hours,
+                s.deciding,
             )
             for s in ProcedureStep.objects.select_related("version__procedure", "unit")
         ),
@@ -88,7 +90,7 @@ def catalogue() -> None:
         legal_basis="QĐ 1; QĐ 2",
     )
     ProcedureStepFactory(version=new, step_no=1, unit=division, allotted_working_hours=Decimal(4))
-    ProcedureStepFactory(version=new, step_no=2, unit=None, allotted_working_hours=Decimal(20))
+    ProcedureStepFactory(version=new, step_no=2, unit=None, allotted_working_hours=Decimal(20), deciding=True)
     ProcedureStepFactory(version=new, step_no=3, not_counted=True)
     procedure_versions_close(procedure_ids=[first.pk])
     same_day = ProcedureFactory(code="2.000815", agency=commune, level="commune", field="")
@@ -100,6 +102,12 @@ def catalogue() -> None:
         fees_vnd=10000,
     )
     ProcedureFactory(code="DEMO.000001", agency=province)  # a procedure without any version
+    other_province = AgencyFactory(code="DEMO-P2", province=True)
+    ministry = AgencyFactory(code="DEMO-BO", level="ministry", parent=None)
+    delegated = ProcedureVersionFactory(
+        procedure=ProcedureFactory(code="1.009844", agency=ministry, level="ministry")
+    )
+    delegated.received_in.set([province, other_province])  # delegated to two provinces
 
 
 def _wipe() -> None:
@@ -117,7 +125,7 @@ def test_round_trip_into_an_empty_database(tmp_path: Path, catalogue, target: st
     ).delete()  # the format has no row for a procedure without version
     before = _snapshot()
     report = catalogue_export(target=tmp_path / target)
-    assert (report.agencies, report.versions, report.steps) == (4, 3, 4)
+    assert (report.agencies, report.versions, report.steps) == (6, 4, 4)
 
     again = catalogue_import(
         procedures=tmp_path / target if target.endswith(".xlsx") else tmp_path / target / "procedures.csv",
@@ -149,11 +157,13 @@ def test_export_twice_gives_identical_files(tmp_path: Path, catalogue) -> None:
 def test_step_allotments_are_written_in_days_when_exact(tmp_path: Path, catalogue) -> None:
     catalogue_export(target=tmp_path / "out")
     lines = (tmp_path / "out" / "steps.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "code,effective_from,step_no,step_name,role,unit_code,allotted_time,allotted_unit"
-    assert lines[1].endswith(",DEMO-U,1.5,working_hours")  # 1.5 h = 0.1875 day: kept in hours
-    assert lines[2].endswith(",DEMO-U,0.5,working_days")
-    assert lines[3].endswith(",,2.5,working_days")
-    assert lines[4].endswith(",,,")  # not counted
+    assert lines[0] == (
+        "code,effective_from,step_no,step_name,role,unit_code,allotted_time,allotted_unit,deciding"
+    )
+    assert lines[1].endswith(",DEMO-U,1.5,working_hours,false")  # 1.5 h = 0.1875 day: kept in hours
+    assert lines[2].endswith(",DEMO-U,0.5,working_days,false")
+    assert lines[3].endswith(",,2.5,working_days,true")  # the step marked deciding
+    assert lines[4].endswith(",,,,false")  # not counted
 
 
 def test_agency_filter_exports_the_subtree_and_what_it_needs(tmp_path: Path, catalogue) -> None:

@@ -222,3 +222,35 @@ def test_command_prints_the_summary(catalogue_files) -> None:
         "versions: 2 created, 0 updated, 0 unchanged",
         "steps: 3 created, 0 updated, 0 unchanged",
     ]
+
+
+def test_the_optional_deciding_column_marks_the_deciding_step(catalogue_files, tmp_path) -> None:
+    from procedures.catalogue_format import STEP_COLUMNS, STEP_EXPORT_COLUMNS
+
+    paths = _basic(catalogue_files)
+    _import(paths)  # a steps file without the column: no step is marked
+    plain = ProcedureVersion.objects.get(procedure__code="DEMO.000001")
+    assert list(plain.steps.order_by("step_no").values_list("deciding", flat=True)) == [False, False, False]
+
+    rows = [  # the same steps as before; only the mark is new
+        step_row(step_no="1", allotted_time="0.5", deciding=""),
+        step_row(
+            step_no="2",
+            step_name="Thẩm định",
+            unit_code="DEMO-U",
+            allotted_time="6",
+            allotted_unit="working_hours",
+            deciding="true",
+        ),
+        step_row(step_no="3", step_name="Trả kết quả", unit_code="", allotted_time="", allotted_unit=""),
+    ]
+    marked = write_table(tmp_path / "steps_deciding.csv", STEP_EXPORT_COLUMNS, rows)
+    report = catalogue_import(procedures=paths["procedures"], steps=marked)
+    assert (report.steps.updated, report.steps.unchanged) == (1, 2)
+    assert list(plain.steps.order_by("step_no").values_list("deciding", flat=True)) == [False, True, False]
+
+    bad = write_table(tmp_path / "steps_bad.csv", STEP_EXPORT_COLUMNS, [step_row(deciding="có")])
+    with pytest.raises(Exception) as refused:
+        catalogue_import(procedures=paths["procedures"], steps=bad)
+    assert "column deciding: not a yes/no value: 'có'" in str(refused.value.issues[0])
+    assert "deciding" not in STEP_COLUMNS  # optional: older files without it keep importing

@@ -317,9 +317,11 @@ def test_missing_columns_give_one_clear_error(tmp_path: Path) -> None:
 
 def test_an_unquoted_decimal_comma_is_reported(tmp_path: Path) -> None:
     AgencyFactory(code="DEMO-D")
-    header = ",".join(PROCEDURE_COLUMNS)
-    good = ",".join(procedure_row().values())
-    shifted = ",".join(procedure_row(code="DEMO.000002").values()).replace(
+    # A file without the optional received_in column, so legal_basis is the last one.
+    columns = [column for column in PROCEDURE_COLUMNS if column != "received_in"]
+    header = ",".join(columns)
+    good = ",".join(procedure_row()[column] for column in columns)
+    shifted = ",".join(procedure_row(code="DEMO.000002")[column] for column in columns).replace(
         "2025-07-01,QĐ demo", "2025-07-01,QĐ, demo"
     )
     path = tmp_path / "procedures.csv"

@@ -135,6 +135,13 @@ def _build() -> World:
     stranger = User.objects.create_user("stranger-desk", email="stranger@example.vn")
     Membership.objects.create(user=stranger, agency=reception, role=Role.DESK_OFFICER)
     PersonalDataAccess.objects.create(user=stranger, dossier=other, purpose=AccessPurpose.DESK_PAGE)
+    from django.apps import apps
+
+    if apps.is_installed("django_otp.plugins.otp_totp"):
+        # The admin's TOTP pages look their device up by id before anything else (a missing one is a 500).
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        TOTPDevice.objects.create(user=stranger, name="stranger", confirmed=True)
 
     personas: dict[str, tuple[Role | None, bool]] = {f"{role.value}@own": (role, True) for role in ROLES}
     personas["no-membership"] = (Role.DESK_OFFICER, False)

@@ -86,6 +86,16 @@ def _task_of(dossiers: list[Dossier], node: str | None):
     return processes[0].task_set.order_by("pk").first()
 
 
+def _first_totp_pk() -> int:
+    from django.apps import apps
+
+    if not apps.is_installed("django_otp.plugins.otp_totp"):
+        return 1
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.order_by("pk").values_list("pk", flat=True).first() or 1
+
+
 def _first_pk(model, dossier: Dossier) -> int | None:
     return model.objects.filter(dossier=dossier).order_by("pk").values_list("pk", flat=True).first()
 
@@ -123,6 +133,7 @@ def fill(route: str, world: World, own: bool) -> str:
     values = {
         "code": dossier.code,
         "number": "01",
+        "pk": str(_first_totp_pk()),
         "fact": "dong-bo",
         "process_pk": str(task.process_id if task else process.pk),
         "task_pk": str(task.pk) if task else "",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from procedures.models import Agency, Procedure
+from tests.lifecycle_steps import walk_to_deciding_step
 from workflows.models import Complaint, Dossier
 from workflows.services import Applicant, dossier_decide, dossier_receive, dossier_return_result
 
@@ -61,7 +62,7 @@ def test_lookup_refuses_wrong_digits_and_shows_the_status_with_the_right_ones(li
 
 
 def test_citizen_rates_a_returned_dossier_and_files_a_pakn(live_server, browser, received):
-    dossier = dossier_decide(dossier=received, outcome="approved")
+    dossier = dossier_decide(dossier=walk_to_deciding_step(received), outcome="approved")
     dossier = dossier_return_result(dossier=dossier, via="direct")
 
     context, page = _page(browser)

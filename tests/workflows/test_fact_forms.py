@@ -120,24 +120,29 @@ def test_fee_form_records_amount_and_online_payment(desk, received):
     assert str(OnlinePayment.PORTAL.label) in body
 
 
-def test_sync_button_records_the_sync_time(desk, received):
-    desk.post(_url(received, "dong-bo"))
+def test_sync_button_records_the_sync_time(client, received):
+    admin = _login(client, "quantri")  # the portal sync is the system's or an administrator's (766 1.4)
+    admin.post(_url(received, "dong-bo"))
     received.refresh_from_db()
     assert received.synced_at is not None
     assert _events(received, Event.SYNC).count() == 1
-    assert "Chưa đồng bộ" not in _page(desk, received)
+    assert "Chưa đồng bộ" not in _page(admin, received)
 
 
 def test_rating_form_records_the_citizens_paper_rating(desk, withdrawn):
-    desk.post(_url(withdrawn, "danh-gia"), {"rating": "dislike"})
+    desk.post(_url(withdrawn, "danh-gia"), {"rating": "dislike", "on_behalf": "on"})
     withdrawn.refresh_from_db()
     assert withdrawn.rating == "dislike" and withdrawn.rated_at is not None
-    assert _events(withdrawn, Event.RATE).get().payload == {"rating": "dislike"}
-    assert "Không hài lòng" in _page(desk, withdrawn)
+    assert withdrawn.rating_on_behalf is True
+    assert _events(withdrawn, Event.RATE).get().payload == {"rating": "dislike", "on_behalf": True}
+    body = _page(desk, withdrawn)
+    assert "Không hài lòng" in body and 'data-testid="rating-on-behalf"' in body
 
 
 def test_rating_before_a_result_is_refused_with_the_services_message(desk, received):
-    body = desk.post(_url(received, "danh-gia"), {"rating": "like"}, follow=True).content.decode()
+    body = desk.post(
+        _url(received, "danh-gia"), {"rating": "like", "on_behalf": "on"}, follow=True
+    ).content.decode()
     assert "Không thể ghi" in body
     received.refresh_from_db()
     assert received.rating == ""
@@ -196,9 +201,16 @@ VALID = {
     "vneid": {},
     "phi-le-phi": {"amount_vnd": "0", "paid_online": "0"},
     "dong-bo": {},
-    "danh-gia": {"rating": "like"},
+    "danh-gia": {"rating": "like", "on_behalf": "on"},
     "phan-anh": {"kind": "other", "content": "Hỏi tiến độ"},
     "phan-anh-xong": {"feedback": ""},
+}
+
+
+# The facts a figure judges say who records them (workflows.policy.FACT_RECORDERS), in their own words.
+REFUSAL = {
+    "dong-bo": "do hệ thống ghi nhận (xác nhận của Cổng) hoặc quản trị hệ thống",
+    "danh-gia": "Chỉ người dân (trang tra cứu) hoặc Bộ phận Một cửa ghi thay",
 }
 
 
@@ -209,7 +221,7 @@ def test_a_user_without_a_role_at_the_dossiers_unit_is_refused(client, withdrawn
     before = DossierEvent.objects.filter(dossier=withdrawn).count()
     snapshot = Dossier.objects.filter(pk=withdrawn.pk).values().get()
     body = client.post(_url(withdrawn, fact), VALID[fact], follow=True).content.decode()
-    assert "Bạn không có vai trò tại đơn vị đang giữ hồ sơ" in body
+    assert REFUSAL.get(fact, "Bạn không có vai trò tại đơn vị đang giữ hồ sơ") in body
     assert DossierEvent.objects.filter(dossier=withdrawn).count() == before
     assert Dossier.objects.filter(pk=withdrawn.pk).values().get() == snapshot
     assert not Complaint.objects.exists()
@@ -275,8 +287,9 @@ def test_page_shows_the_facts_and_the_forms_that_apply(desk, received):
     assert "Chưa cấp" in body and "Chưa xác thực" in body and "Chưa đồng bộ" in body
     assert "Không có phản ánh, kiến nghị." in body
     shown = {fact for fact in VALID if f'data-fact="{fact}"' in body}
-    # A received dossier: no rating before a result, no "complaint done" without an open complaint.
-    assert shown == set(VALID) - {"danh-gia", "phan-anh-xong"}
+    # A received dossier: no rating before a result, no "complaint done" without an open complaint; the
+    # portal sync is not the desk's to record.
+    assert shown == set(VALID) - {"danh-gia", "phan-anh-xong", "dong-bo"}
     assert received.status == DossierStatus.RECEIVED
 
 

@@ -12,6 +12,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from procedures.models import Agency, Procedure
 from procedures.services import catalogue_load_demo
+from tests.lifecycle_steps import walk_to_deciding_step
 from workflows import services as svc
 from workflows.choices import NATIONAL_STATUS, DossierStatus, Event, LegalRegime, SlaMark
 from workflows.flows import process_of
@@ -139,15 +140,18 @@ def test_supplement_pauses_clock_and_second_request_is_late(catalogue, desk):
     d = svc.dossier_request_supplement(dossier=d, reason="Lần 2", at=at(2025, 9, 11, 9, 0))
     assert d.events.last().payload["second_request_counted_late"] is True
     d = svc.dossier_supplement_done(dossier=d, at=at(2025, 9, 11, 10, 0))
+    d = walk_to_deciding_step(d, at=at(2025, 9, 12, 9, 0))
     d = svc.dossier_decide(dossier=d, outcome="approved", at=at(2025, 9, 12, 9, 0))
     assert dossier_sla_state(d, at(2025, 9, 12, 10)) == SlaMark.LATE  # >1 supplement ⇒ late (§2.4)
     assert dossier_as_json(d)["supplement_count"] == 2
 
 
 def test_supplement_refused_on_finished_dossier_and_withdraw_after_result(catalogue, desk):
-    d = received(catalogue, desk)
+    d = walk_to_deciding_step(received(catalogue, desk), at=at(2025, 9, 8, 9, 0))
     d = svc.dossier_decide(dossier=d, outcome="approved", at=at(2025, 9, 8, 9, 0))
-    assert d.steps.filter(outcome="by_decision").count() == 5
+    assert list(d.steps.order_by("seq").values_list("step_no", "outcome")) == [
+        (n, "done") for n in range(2, 8)
+    ]
     before = DossierEvent.objects.count()
     with pytest.raises(svc.LifecycleError, match="Đã xử lý xong"):
         svc.dossier_request_supplement(dossier=d, reason="x", at=at(2025, 9, 8, 10, 0))

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from procedures.models import Agency, Procedure
 from procedures.services import catalogue_load_demo
+from tests.lifecycle_steps import first_step_decides
 from workflows import services as svc
 from workflows.choices import Decision, DeliveryStatus, DossierStatus
 from workflows.models import Delivery, Dossier, DossierEvent, OutboxEvent, Subscriber
@@ -142,7 +143,9 @@ def catalogue(db, settings):
     settings.OUTBOX_TIMEOUT_SECONDS = 2
     catalogue_load_demo()
     role_groups_sync()
-    return Procedure.objects.get(code="1.014431")
+    procedure = Procedure.objects.get(code="1.014431")
+    first_step_decides(procedure)  # short lives: receive → decide at B2 → return
+    return procedure
 
 
 @pytest.fixture
@@ -563,6 +566,7 @@ def test_parallel_workers_deliver_each_event_once_and_in_order(hooks, settings, 
     catalogue_load_demo()
     role_groups_sync()
     procedure = Procedure.objects.get(code="1.014431")
+    first_step_decides(procedure)
     desk = Agency.objects.get(code="DEMO-TTPVHCC")
     hook = hooks().up()
     subscriber(hook, "a")
@@ -624,6 +628,7 @@ def test_a_real_worker_delivers_the_outbox(hooks, settings, monkeypatch):
     catalogue_load_demo()
     role_groups_sync()
     procedure = Procedure.objects.get(code="1.014431")
+    first_step_decides(procedure)
     hook = hooks().up()
     subscriber(hook)
     d = full_life(procedure, Agency.objects.get(code="DEMO-TTPVHCC"), at(2025, 9, 1, 9, 0))

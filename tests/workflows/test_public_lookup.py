@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from metrics.indicators import Period, complaint_counts, scope_for, scorecard
 from procedures.models import Agency, Procedure
+from tests.lifecycle_steps import walk_to_deciding_step
 from workflows.choices import ComplaintKind, Event, RatingCriterion
 from workflows.models import Complaint, Dossier, DossierEvent
 from workflows.selectors import dossier_for_lookup, lookup_factor_matches
@@ -59,7 +60,8 @@ def received(demo_users) -> Dossier:
 
 @pytest.fixture
 def returned(received) -> Dossier:
-    decided = dossier_decide(dossier=received, outcome="refused", reason="Lý do từ chối bí mật")
+    walked = walk_to_deciding_step(received)
+    decided = dossier_decide(dossier=walked, outcome="refused", reason="Lý do từ chối bí mật")
     return dossier_return_result(dossier=decided, via="direct")
 
 
@@ -153,7 +155,8 @@ def test_apology_shows_the_new_date_and_a_decided_dossier_where_to_collect(clien
     Dossier.objects.filter(pk=received.pk).update(new_due_at=received.due_at + timedelta(days=3))
     body = _lookup(client, received.code, "5678").content.decode()
     assert 'data-testid="public-new-due"' in body
-    decided = dossier_decide(dossier=Dossier.objects.get(pk=received.pk), outcome="approved")
+    walked = walk_to_deciding_step(Dossier.objects.get(pk=received.pk))
+    decided = dossier_decide(dossier=walked, outcome="approved")
     body = _lookup(client, decided.code).content.decode()
     assert "Đã có kết quả. Mời bạn mang phiếu tiếp nhận đến nhận kết quả tại" in body
     assert 'data-testid="rate-form"' not in body  # not returned yet
@@ -170,11 +173,37 @@ def test_failed_digits_lock_the_code_even_for_the_right_digits(client, received,
     assert locked.status_code == 429
     body = locked.content.decode()
     assert 'data-testid="lookup-locked"' in body and 'data-testid="public-dossier"' not in body
-    # The lock follows the code, not the client; an unknown code locks the same way (no enumeration).
+    # The lock follows the code and the address, not the browser session; an unknown code locks the same
+    # way (no enumeration).
     assert _lookup(client.__class__(), received.code, "5678").status_code == 429
     for verify in ("0001", "0002", "0003"):
         _lookup(client, "KHONG-CO-MA", verify)
     assert 'data-testid="lookup-locked"' in _lookup(client, "KHONG-CO-MA", "5678").content.decode()
+
+
+def test_one_address_cannot_lock_the_applicant_out(client, received, settings):
+    """Failures are counted per code *and* address: someone who knows the code (it is printed on the
+    receipt) and fails on purpose locks only themselves, the applicant elsewhere still gets in."""
+    settings.PUBLIC_LOOKUP_RATE_CODE = "3/h"
+    attacker = {"REMOTE_ADDR": "198.51.100.66"}
+    for verify in ("0001", "0002", "0003"):
+        assert client.get(URL, {"code": received.code, "verify": verify}, **attacker).status_code == 404
+    assert client.get(URL, {"code": received.code, "verify": "5678"}, **attacker).status_code == 429
+    applicant = client.__class__().get(URL, {"code": received.code, "verify": "5678"}, REMOTE_ADDR="10.0.0.9")
+    assert applicant.status_code == 200
+    assert 'data-testid="public-dossier"' in applicant.content.decode()
+    # the attacker's other guesses from that address still wait
+    assert client.get(URL, {"code": received.code, "verify": "1234"}, **attacker).status_code == 429
+
+
+def test_a_locked_address_still_counts_against_the_per_address_limit(client, received, settings):
+    """The per-address allowance over all lookups still holds, locked codes or not."""
+    settings.PUBLIC_LOOKUP_RATE_CODE = "2/h"
+    settings.PUBLIC_LOOKUP_RATE_IP = "4/m"
+    for verify in ("0001", "0002", "0003", "0004"):
+        _lookup(client, received.code, verify)
+    response = _lookup(client, "KHONG-CO-MA", "0001")
+    assert response.status_code == 429 and "Quá nhiều yêu cầu" in response.content.decode()
 
 
 def test_lookups_are_limited_per_ip(client, received, settings):

@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from procedures.models import Agency, Procedure
+from procedures.selectors import receivable_by, version_in_force
 from workflows.choices import (
     NATIONAL_STATUS,
     ApplicantKind,
@@ -111,6 +112,24 @@ class DossierSubmitSerializer(serializers.Serializer):
         if procedure is None:
             raise serializers.ValidationError(_("Không có thủ tục mã “%(code)s”.") % {"code": value})
         return procedure
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """A portal may name only a desk that may receive the procedure (Decree 118/2025, the catalogue's
+        rule ``procedures.selectors.receivable_by``); the service refuses the rest too, this says which
+        field is wrong."""
+        desk = attrs.get("reception_agency")
+        version = version_in_force(attrs["procedure"], timezone.localdate()) if desk is not None else None
+        if version is not None and not receivable_by(version, desk):
+            raise serializers.ValidationError(
+                {
+                    "reception_agency": _(
+                        "Thủ tục %(procedure)s không được tiếp nhận tại “%(desk)s”: chỉ tiếp nhận tại "
+                        "Bộ phận Một cửa của tỉnh có thủ tục hoặc được phân cấp, ủy quyền."
+                    )
+                    % {"procedure": attrs["procedure"].code, "desk": desk.code}
+                }
+            )
+        return attrs
 
 
 # --- reads ---------------------------------------------------------------------------------------------
@@ -229,6 +248,9 @@ class DossierDetailSerializer(DossierReceiptSerializer):
     refusal_kind = serializers.ChoiceField(choices=RefusalKind.choices, allow_blank=True)
     returned_via = serializers.ChoiceField(choices=ResultDelivery.choices, allow_blank=True)
     steps = serializers.SerializerMethodField()
+    actions_allowed = serializers.SerializerMethodField(
+        help_text="Các thao tác (actions/{name}/) tài khoản của khóa API được thực hiện lúc này."
+    )
 
     class Meta(DossierReceiptSerializer.Meta):
         fields = [
@@ -250,12 +272,24 @@ class DossierDetailSerializer(DossierReceiptSerializer):
             "stop_reason",
             "returned_via",
             "steps",
+            "actions_allowed",
         ]
 
     @extend_schema_field(DossierStepSerializer(many=True))
     def get_steps(self, dossier: Dossier) -> list[dict]:
         steps = dossier.steps.select_related("unit").order_by("seq")
         return DossierStepSerializer(steps, many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions_allowed(self, dossier: Dossier) -> list[str]:
+        """What the client's user may do now: the same policy as the desk and task pages' buttons."""
+        from workflows.policy import actions_allowed
+
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return []
+        return actions_allowed(user, dossier, page="api", now=self.context.get("now"))
 
 
 class DossierEventSerializer(serializers.ModelSerializer):

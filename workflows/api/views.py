@@ -53,6 +53,8 @@ from workflows.api.schema import problem
 from workflows.api.selectors import api_dossiers, dossier_events
 from workflows.choices import AccessPurpose, ApiScope, Event
 from workflows.models import Dossier
+from workflows.services.actions import API as API_PAGE
+from workflows.services.actions import actions_for_page
 
 # Service field names in a Django ValidationError → the API's field names.
 _FIELD_NAMES = {"applicant_name": "applicant.name", "applicant_id_number": "applicant.id_number"}
@@ -256,23 +258,26 @@ class ApiAction:
     serializer: type[s._ActionSerializer]
 
 
+# The request body of each action; the service, and whether the API offers it, come from the one action
+# table (``workflows.services.actions``) the desk and the task pages read too.
+_SERIALIZERS: dict[str, type[s._ActionSerializer]] = {
+    "receive": s.ReceiveActionSerializer,
+    "refuse_receipt": s.RefuseReceiptActionSerializer,
+    "request_supplement": s.ReasonRequiredActionSerializer,
+    "supplement_done": s.NoteActionSerializer,
+    "request_payment": s.ReasonOptionalActionSerializer,
+    "payment_done": s.NoteActionSerializer,
+    "step_done": s.NoteActionSerializer,
+    "return_step": s.ReasonRequiredActionSerializer,
+    "stop": s.ReasonRequiredActionSerializer,
+    "withdraw": s.ReasonOptionalActionSerializer,
+    "apologize": s.ApologizeActionSerializer,
+    "decide": s.DecideActionSerializer,
+    "return_result": s.ReturnResultActionSerializer,
+}
 ACTIONS: dict[str, ApiAction] = {
-    a.name: a
-    for a in [
-        ApiAction("receive", svc.dossier_receive, s.ReceiveActionSerializer),
-        ApiAction("refuse_receipt", svc.dossier_refuse_receipt, s.RefuseReceiptActionSerializer),
-        ApiAction("request_supplement", svc.dossier_request_supplement, s.ReasonRequiredActionSerializer),
-        ApiAction("supplement_done", svc.dossier_supplement_done, s.NoteActionSerializer),
-        ApiAction("request_payment", svc.dossier_request_payment, s.ReasonOptionalActionSerializer),
-        ApiAction("payment_done", svc.dossier_payment_done, s.NoteActionSerializer),
-        ApiAction("step_done", svc.dossier_step_done, s.NoteActionSerializer),
-        ApiAction("return_step", svc.dossier_return_step, s.ReasonRequiredActionSerializer),
-        ApiAction("stop", svc.dossier_stop, s.ReasonRequiredActionSerializer),
-        ApiAction("withdraw", svc.dossier_withdraw, s.ReasonOptionalActionSerializer),
-        ApiAction("apologize", svc.dossier_apologize, s.ApologizeActionSerializer),
-        ApiAction("decide", svc.dossier_decide, s.DecideActionSerializer),
-        ApiAction("return_result", svc.dossier_return_result, s.ReturnResultActionSerializer),
-    ]
+    action.name: ApiAction(action.name, action.service, _SERIALIZERS[action.name])
+    for action in actions_for_page(API_PAGE)
 }
 
 

@@ -445,7 +445,7 @@ class _Replayer:
                 dossier=dossier, new_due_at=parse_aware(detail), reason=DEFAULT_APOLOGY_REASON, **common
             )
         if event == Event.DECIDE:
-            return dossier_decide(dossier=dossier, outcome=detail, **common)
+            return dossier_decide(dossier=dossier, outcome=detail, replay=True, **common)
         if event in FACT_EVENTS:
             return _dispatch_fact(row, dossier, common)
         if event == Event.RETURN_RESULT:

@@ -62,6 +62,7 @@ def _fact(
     states: Iterable[str],
     apply: Callable[[Dossier, datetime], dict[str, Any]],
     note: str = "",
+    on_behalf: bool = False,
 ) -> Dossier:
     at = _aware(at)
     with transaction.atomic():
@@ -72,13 +73,11 @@ def _fact(
                 _("Không thể ghi “%(event)s” khi hồ sơ %(code)s đang ở trạng thái “%(status)s”.")
                 % {"event": event.label, "code": locked.code, "status": DossierStatus(locked.status).label}
             )
-        if user is not None and not user.is_superuser:
-            from workflows.policy import user_may
+        from workflows.policy import fact_refusal  # who records which fact: the one policy module
 
-            if not user_may(user, locked, "desk_or_step"):
-                raise LifecyclePermissionError(
-                    _("Bạn không có vai trò tại đơn vị đang giữ hồ sơ %(code)s.") % {"code": locked.code}
-                )
+        refusal = fact_refusal(user, locked, str(event), on_behalf=on_behalf)
+        if refusal is not None:
+            raise LifecyclePermissionError(refusal)
         status = locked.status
         payload = apply(locked, at)
         locked.last_event_at = at
@@ -165,7 +164,11 @@ def dossier_fee(
 
 
 def dossier_sync(*, dossier: Dossier, at: datetime | None = None, user=None, actor: str = "") -> Dossier:
-    """The dossier was synchronised to the national portal (766 1.4; the first sync time is kept)."""
+    """The dossier was synchronised to the national portal (766 1.4; the first sync time is kept).
+
+    Recorded by the system (``user=None``: the importer; the outbox sets it on the portal's acknowledgement)
+    or an administrator — never by the staff whose handling indicator 1.4 judges (``policy.FACT_RECORDERS``).
+    """
 
     def apply(locked: Dossier, at: datetime) -> dict[str, Any]:
         locked.synced_at = locked.synced_at or at
@@ -206,6 +209,7 @@ def _rate(
     user,
     actor: str,
     once: bool,
+    on_behalf: bool = False,
 ) -> Dossier:
     if rating not in Rating.values:
         raise LifecycleError(
@@ -221,14 +225,19 @@ def _rate(
                 % {"code": locked.code}
             )
         locked.rating, locked.rated_at = rating, at
+        locked.rating_on_behalf = on_behalf
         payload: dict[str, Any] = {"rating": rating}
+        if on_behalf:
+            payload["on_behalf"] = True
         if clean is not None:
             locked.rating_criteria = clean
             payload["criteria"] = clean
         return payload
 
     states = {S.RETURNED} if once else {*RESULT_STATES, S.WITHDRAWN, S.STOPPED}
-    return _fact(dossier, Event.RATE, at=at, user=user, actor=actor, states=states, apply=apply)
+    return _fact(
+        dossier, Event.RATE, at=at, user=user, actor=actor, states=states, apply=apply, on_behalf=on_behalf
+    )
 
 
 def dossier_rate(
@@ -239,14 +248,28 @@ def dossier_rate(
     at: datetime | None = None,
     user=None,
     actor: str = "",
+    on_behalf: bool = False,
 ) -> Dossier:
     """The citizen's like / dislike after the result (domain §4.4; 766 5.4 counts the dislikes).
 
-    ``criteria`` (``RatingCriterion`` → 0–2 points) replaces the stored scores when given. Recorded by staff
-    from a paper form, so a later entry corrects an earlier one; the citizen's own rating on the public
-    page goes through :func:`dossier_rate_by_citizen`, which allows one rating only.
+    ``criteria`` (``RatingCriterion`` → 0–2 points) replaces the stored scores when given. The rating is the
+    applicant's: staff record it only as the desk, on the applicant's explicit request (a paper form),
+    with ``on_behalf=True`` — stored as ``rating_on_behalf`` so the figure shows which ratings were
+    entered for the citizen; ``user=None`` is the importer replaying a legacy log. A later entry corrects an
+    earlier one; the citizen's own rating on the public page goes through :func:`dossier_rate_by_citizen`,
+    which allows one rating only.
     """
-    return _rate(dossier, rating=rating, criteria=criteria, at=at, user=user, actor=actor, once=False)
+    on_behalf = on_behalf and user is not None
+    return _rate(
+        dossier,
+        rating=rating,
+        criteria=criteria,
+        at=at,
+        user=user,
+        actor=actor,
+        once=False,
+        on_behalf=on_behalf,
+    )
 
 
 CITIZEN_ACTOR = "Người dân (tra cứu trực tuyến)"

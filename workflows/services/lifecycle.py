@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from procedures.models import Agency, Procedure, ProcedureVersion
-from procedures.selectors import version_in_force
+from procedures.selectors import receivable_by, version_in_force
 from sla.calendar import Unit
 from sla.choices import ClockSemantics, DeadlineState, PauseReason
 from sla.services import (
@@ -40,6 +40,7 @@ from sla.services import (
     deadline_stop,
     deadline_warning_at,
 )
+from workflows.audit import GENESIS, event_hash
 from workflows.choices import (
     ApplicantKind,
     Channel,
@@ -59,7 +60,7 @@ from workflows.models import (
     validate_personal_id,
     validate_tax_code,
 )
-from workflows.routing import route_for_version, route_hours
+from workflows.routing import deciding_indices, route_for_version, route_hours
 from workflows.services.outbox import outbox_append
 from workflows.signals import dossier_changed, dossier_event_recorded
 
@@ -301,10 +302,11 @@ def _record(
     note: str = "",
     payload: dict[str, Any] | None = None,
 ) -> DossierEvent:
-    seq = (dossier.events.aggregate(m=Max("seq"))["m"] or 0) + 1
-    row = DossierEvent.objects.create(
+    # The dossier's row lock (_locked) serialises its writers, so the last event read here stays the last.
+    last_seq, prev_hash = dossier.events.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
+    row = DossierEvent(
         dossier=dossier,
-        seq=seq,
+        seq=last_seq + 1,
         event=event,
         at=at,
         actor=user,
@@ -313,7 +315,10 @@ def _record(
         to_status=dossier.status,
         note=note,
         payload=payload or {},
+        prev_hash=prev_hash,
     )
+    row.hash = event_hash(row, dossier_code=dossier.code)  # the chain link: see workflows.audit
+    row.save(force_insert=True)
     outbox_append(dossier=dossier, event=row)
     return row
 
@@ -447,6 +452,8 @@ def _new_dossier(
     documents: list[str] | tuple[str, ...] = (),
     result_delivery: str = ResultDelivery.DIRECT,
     validate_applicant: bool,
+    user=None,
+    check_reception: bool = False,
 ) -> Dossier:
     Channel(channel)
     day = _local(at).date()
@@ -456,6 +463,8 @@ def _new_dossier(
             _("Thủ tục %(code)s không có phiên bản áp dụng ngày %(day)s.")
             % {"code": procedure.code, "day": f"{day:%d/%m/%Y}"}
         )
+    if check_reception:
+        _reception_check(version, reception_agency, user)
     if applicant is not None and validate_applicant:
         applicant.validate()
     applicant = applicant or Applicant()
@@ -491,6 +500,31 @@ def _desk_check(user, reception_agency: Agency | None) -> None:
         raise LifecyclePermissionError(_("Chỉ cán bộ Bộ phận Một cửa của nơi tiếp nhận mới tiếp nhận hồ sơ."))
 
 
+def _reception_check(version: ProcedureVersion, reception_agency: Agency | None, user) -> None:
+    """Refuse a reception the catalogue does not allow at this desk (Decree 118/2025: a centre receives the
+    TTHC of its province and the ministry TTHC delegated to it; ``procedures.selectors.receivable_by``).
+
+    Without a named desk, an officer's own desks are checked (one of them must be allowed); a call with no
+    desk and no officer (a partner's submission to the deciding agency, the system) names nothing to check.
+    """
+    if reception_agency is not None:
+        desks = [reception_agency]
+    elif user is not None and not user.is_superuser:
+        from workflows.policy import desk_agencies
+
+        desks = desk_agencies(user)
+    else:
+        desks = []
+    if desks and not any(receivable_by(version, desk) for desk in desks):
+        raise LifecyclePermissionError(
+            _(
+                "Thủ tục %(code)s không được tiếp nhận tại %(desk)s: chỉ tiếp nhận thủ tục của tỉnh và "
+                "thủ tục được phân cấp, ủy quyền cho địa phương."
+            )
+            % {"code": version.procedure.code, "desk": ", ".join(desk.name for desk in desks)}
+        )
+
+
 @transaction.atomic
 def dossier_submit(
     *,
@@ -516,6 +550,8 @@ def dossier_submit(
         request_summary=request_summary,
         result_delivery=ResultDelivery.ONLINE,
         validate_applicant=validate_applicant,
+        user=user,
+        check_reception=True,
     )
     from_status = dossier.status
     dossier.submit(at=at)
@@ -601,6 +637,8 @@ def dossier_receive(
             documents=documents,
             result_delivery=result_delivery,
             validate_applicant=validate_applicant,
+            user=user,
+            check_reception=True,
         )
         from_status = dossier.status
         _transition_check(dossier, Event.RECEIVE, None)
@@ -610,6 +648,7 @@ def dossier_receive(
         )
 
     def apply(locked: Dossier, at: datetime) -> dict[str, Any]:
+        _reception_check(locked.procedure_version, reception_agency or locked.reception_agency, user)
         if reception_agency is not None:
             locked.reception_agency = reception_agency
         if documents:
@@ -985,6 +1024,36 @@ def dossier_apologize(
     )
 
 
+def deciding_step_check(dossier: Dossier) -> None:
+    """Refuse a live decision unless the dossier stands at a deciding step of its route (or past the last).
+
+    Shared by the service and the pages' offer (``workflows.policy.actions_allowed``) so a button is shown
+    exactly when the service would accept it.
+    """
+    step = dossier.current_step
+    if step is None:
+        return
+    allowed = deciding_indices(dossier.route)
+    if step.route_index in allowed:
+        return
+    first = min((i for i in allowed if i > step.route_index), default=max(allowed, default=0))
+    entry = dossier.route[first] if dossier.route else {"step_no": "?", "name": ""}
+    raise LifecyclePermissionError(
+        _(
+            "Chỉ người giữ bước quyết định (Bước %(deciding_no)s: %(deciding)s) mới ghi nhận kết quả giải "
+            "quyết; hồ sơ %(code)s đang ở Bước %(step_no)s: %(step)s. Hoàn thành bước này để chuyển bước "
+            "tiếp theo."
+        )
+        % {
+            "deciding_no": entry["step_no"],
+            "deciding": entry["name"][:120],
+            "code": dossier.code,
+            "step_no": step.step_no,
+            "step": step.name[:120],
+        }
+    )
+
+
 def dossier_decide(
     *,
     dossier: Dossier,
@@ -994,18 +1063,33 @@ def dossier_decide(
     user=None,
     actor: str = "",
     expected_revision: int | None = None,
+    replay: bool = False,
 ) -> Dossier:
     """Record the result (national status 9): approved, or a refusal with reasons — still a result (§1.5).
 
-    Steps not yet recorded (a legacy log without step events) are completed at the decision.
+    Live, only the holder of a deciding step of the route records the result: the step the catalogue marks
+    as deciding, else the last processing step. The approved internal procedure (quy trình nội bộ, e.g.
+    Hà Nội 1594/QĐ-TTPVHCC, Hà Tĩnh 2904/QĐ-UBND) names the step whose actor approves the result; whoever
+    holds the file at an earlier step does not. Steps after a marked deciding step (issuing, filing) are
+    closed with the decision.
+
+    ``replay=True`` is the importer's path only (``dossiers_import``, ``workflows.services.event_log``, run
+    by an administrator, ``user=None``): a legacy log without step events completes the steps not yet
+    recorded at the decision.
     """
     Decision(outcome)
+    if replay and user is not None:
+        raise LifecycleError(
+            _("Chỉ lệnh nhập nhật ký sự kiện (dossiers_import) được ghi kết quả bỏ qua các bước.")
+        )
     if outcome == Decision.REFUSED and not reason.strip() and user is not None:
         raise LifecycleError(_("Văn bản từ chối phải nêu rõ lý do (domain §1.5)."))
 
     def apply(locked: Dossier, at: datetime) -> dict[str, Any]:
-        locked.decide(at=at, outcome=outcome, reason=reason)
         step = locked.current_step
+        if not replay:
+            deciding_step_check(locked)
+        locked.decide(at=at, outcome=outcome, reason=reason)
         completed = []
         if step is not None:
             _close_step(step, at, user=user, actor=actor, outcome="done")

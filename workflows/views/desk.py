@@ -23,13 +23,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from procedures.models import Agency, Procedure
-from procedures.selectors import version_in_force
+from procedures.selectors import procedures_receivable_at, receivable_by, version_in_force
 from procedures.terms import format_decimal
 from sla.choices import TermUnit
 from workflows import policy
 from workflows.choices import (
     NATIONAL_STATUS,
-    OPEN_STATUSES,
     AccessPurpose,
     ApplicantKind,
     Channel,
@@ -43,6 +42,8 @@ from workflows.models import Dossier
 from workflows.selectors import dossier_sla_state
 from workflows.services import lifecycle as svc
 from workflows.services.access import personal_data_access_log, personal_data_access_log_many
+from workflows.services.actions import ACTIONS
+from workflows.services.actions import DESK as DESK_PAGE
 from workflows.views.facts import facts_context
 
 # --- home ----------------------------------------------------------------------------------------------
@@ -77,7 +78,11 @@ class ReceiveForm(forms.Form):
 
     q = forms.CharField(label=gettext_lazy("Tìm thủ tục (mã hoặc tên)"), required=False)
     procedure = forms.ModelChoiceField(
-        label=gettext_lazy("Thủ tục hành chính"), queryset=Procedure.objects.none(), required=True
+        label=gettext_lazy("Thủ tục hành chính"),
+        queryset=Procedure.objects.none(),
+        required=True,
+        # Choosing a procedure reloads its documents (config/static/motcua/behaviours.js; no inline script).
+        widget=forms.Select(attrs={"data-click-on-change": "reload"}),
     )
     reception_agency = forms.ModelChoiceField(
         label=gettext_lazy("Nơi tiếp nhận"), queryset=Agency.objects.none(), required=False
@@ -121,7 +126,11 @@ class ReceiveForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        procedures = Procedure.objects.select_related("agency").order_by("code")
+        desks = policy.desk_agencies(user) if user is not None else []
+        # Only what one of the officer's desks may receive today (Decree 118/2025; the service checks again).
+        procedures = (
+            procedures_receivable_at(desks, timezone.localdate()).select_related("agency").order_by("code")
+        )
         query = (self.data.get("q") or self.initial.get("q") or "").strip()
         if query:
             from django.db.models import Q
@@ -133,7 +142,7 @@ class ReceiveForm(forms.Form):
             procedures = filtered
         self.fields["procedure"].queryset = procedures
         self.fields["procedure"].label_from_instance = lambda p: f"{p.code} — {p.name}"
-        desk_ids = [a.pk for a in policy.desk_agencies(user)] if user is not None else []
+        desk_ids = [a.pk for a in desks]
         self.fields["reception_agency"].queryset = Agency.objects.filter(pk__in=desk_ids).order_by("code")
         if len(desk_ids) == 1:
             self.fields["reception_agency"].initial = desk_ids[0]
@@ -167,6 +176,16 @@ class ReceiveForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        desk = data.get("reception_agency")
+        if desk is None and self.version is not None:  # not chosen: the first desk that may receive it
+            allowed = [d for d in self.fields["reception_agency"].queryset if receivable_by(self.version, d)]
+            data["reception_agency"] = allowed[0] if allowed else None
+        elif desk is not None and self.version is not None and not receivable_by(self.version, desk):
+            self.add_error(
+                "reception_agency",
+                _("Thủ tục này không được tiếp nhận tại %(desk)s; chọn nơi tiếp nhận khác.")
+                % {"desk": desk.name},
+            )
         if "applicant_kind" in data:
             try:
                 self.applicant().validate()
@@ -310,33 +329,10 @@ def _visible_or_404(request: HttpRequest, code: str) -> Dossier:
     return get_object_or_404(qs, code=code)
 
 
-DESK_ACTIONS: dict[str, tuple] = {
-    "withdraw": (gettext_lazy("Rút hồ sơ (theo yêu cầu của người nộp)"), svc.dossier_withdraw, "reason"),
-    "stop": (gettext_lazy("Dừng giải quyết hồ sơ (Mẫu 05)"), svc.dossier_stop, "reason"),
-    "supplement_done": (gettext_lazy("Ghi nhận đã bổ sung hồ sơ"), svc.dossier_supplement_done, "note"),
-    "payment_done": (
-        gettext_lazy("Ghi nhận đã thực hiện nghĩa vụ tài chính"),
-        svc.dossier_payment_done,
-        "note",
-    ),
-}
-
-
 def _desk_actions(request: HttpRequest, dossier: Dossier) -> list[tuple[str, str]]:
-    """The desk buttons that make sense now (the service still checks every rule)."""
-    if not policy.user_may(request.user, dossier, policy.DESK):
-        return []
-    status = dossier.status
-    names = []
-    if status in (DossierStatus.SUBMITTED, *OPEN_STATUSES):
-        names.append("withdraw")
-    if status in OPEN_STATUSES:
-        names.append("stop")
-    if status == DossierStatus.SUPPLEMENT:
-        names.append("supplement_done")
-    if status == DossierStatus.PAYMENT:
-        names.append("payment_done")
-    return [(n, DESK_ACTIONS[n][0]) for n in names]
+    """The desk buttons this user may press now (``policy.actions_allowed``; the service checks again)."""
+    names = policy.actions_allowed(request.user, dossier, page=DESK_PAGE)
+    return [(name, ACTIONS[name].label) for name in names]
 
 
 @login_required
@@ -392,25 +388,29 @@ def _open_task_url(request: HttpRequest, dossier: Dossier) -> str | None:
 @login_required
 @require_POST
 def dossier_action(request: HttpRequest, code: str) -> HttpResponse:
-    """One desk action on the dossier page (withdraw, stop, supplement/payment done)."""
+    """One desk action on the dossier page (withdraw, stop, supplement/payment done).
+
+    An action of the desk page is run through its service even when the page did not offer it: the service
+    refuses with the rule's reason, which the officer sees.
+    """
     dossier = _visible_or_404(request, code)
     name = request.POST.get("action", "")
-    if name not in DESK_ACTIONS:
+    action = ACTIONS.get(name)
+    if action is None or DESK_PAGE not in action.pages:
         messages.error(request, _("Thao tác không hợp lệ."))
         return redirect("workflows:dossier", code=code)
-    label, service, text_arg = DESK_ACTIONS[name]
     try:
-        service(
-            dossier=dossier,
+        action.run(
+            dossier,
             user=request.user,
+            text=request.POST.get("reason", ""),
             expected_revision=_int(request.POST.get("revision")),
-            **{text_arg: request.POST.get("reason", "")},
         )
     except svc.LifecycleError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, _("Đã ghi nhận: %(action)s — hồ sơ %(code)s.") % {"action": label, "code": code}
+            request, _("Đã ghi nhận: %(action)s — hồ sơ %(code)s.") % {"action": action.label, "code": code}
         )
     return redirect("workflows:dossier", code=code)
 

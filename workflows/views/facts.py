@@ -59,6 +59,7 @@ class Fact:
     form: type[forms.Form]
     record: Record
     states: frozenset[str]
+    event: str  # the fact's event: ``policy.FACT_RECORDERS`` says who may record it
 
 
 FACTS: dict[str, Fact] = {
@@ -72,6 +73,7 @@ FACTS: dict[str, Fact] = {
                 dossier=d, code=data["code"], url=data["url"], user=user
             ),
             _RECEIVED,
+            "e_result",
         ),
         Fact(
             "so-hoa",
@@ -79,6 +81,7 @@ FACTS: dict[str, Fact] = {
             DigitisedForm,
             lambda d, data, user: svc.dossier_digitised(dossier=d, flags=data["flags"], user=user),
             _SUBMITTED_OR_RECEIVED,
+            "digitised",
         ),
         Fact(
             "vneid",
@@ -86,6 +89,7 @@ FACTS: dict[str, Fact] = {
             VneidForm,
             lambda d, data, user: svc.dossier_vneid(dossier=d, user=user),
             _SUBMITTED_OR_RECEIVED,
+            "vneid",
         ),
         Fact(
             "phi-le-phi",
@@ -95,6 +99,7 @@ FACTS: dict[str, Fact] = {
                 dossier=d, amount_vnd=data["amount_vnd"], paid_online=data["paid_online"], user=user
             ),
             _SUBMITTED_OR_RECEIVED,
+            "fee",
         ),
         Fact(
             "dong-bo",
@@ -102,13 +107,17 @@ FACTS: dict[str, Fact] = {
             SyncForm,
             lambda d, data, user: svc.dossier_sync(dossier=d, user=user),
             _RECEIVED,
+            "sync",
         ),
         Fact(
             "danh-gia",
             gettext_lazy("Ghi nhận đánh giá của người dân (phiếu giấy)"),
             RateForm,
-            lambda d, data, user: svc.dossier_rate(dossier=d, rating=data["rating"], user=user),
+            lambda d, data, user: svc.dossier_rate(
+                dossier=d, rating=data["rating"], user=user, on_behalf=data["on_behalf"]
+            ),
             _RATEABLE,
+            "rate",
         ),
         Fact(
             "phan-anh",
@@ -118,6 +127,7 @@ FACTS: dict[str, Fact] = {
                 dossier=d, kind=data["kind"], content=data["content"], repeated=data["repeated"], user=user
             ),
             _SUBMITTED_OR_RECEIVED,
+            "complaint",
         ),
         Fact(
             "phan-anh-xong",
@@ -125,6 +135,7 @@ FACTS: dict[str, Fact] = {
             ComplaintDoneForm,
             lambda d, data, user: svc.dossier_complaint_done(dossier=d, feedback=data["feedback"], user=user),
             _SUBMITTED_OR_RECEIVED,
+            "complaint_done",
         ),
     ]
 }
@@ -220,19 +231,19 @@ def facts_context(request: HttpRequest, dossier: Dossier, now: datetime | None =
     ]
     open_complaint = any(row.complaint.resolved_at is None for row in complaints)
     forms_shown: list[tuple[Fact, forms.Form]] = []
-    if policy.user_may(request.user, dossier, policy.DESK_OR_STEP):
-        for fact in FACTS.values():
-            if dossier.status not in fact.states:
-                continue
-            if fact.form is ComplaintForm and open_complaint:
-                continue
-            if fact.form is ComplaintDoneForm and not open_complaint:
-                continue
-            if fact.form is VneidForm and dossier.vneid_verified:
-                continue
-            if fact.form is SyncForm and dossier.synced_at:
-                continue
-            forms_shown.append((fact, fact.form(initial=_initial(dossier, fact), auto_id=_auto_id(fact))))
+    allowed = policy.facts_allowed(request.user, dossier)
+    for fact in FACTS.values():
+        if fact.event not in allowed or dossier.status not in fact.states:
+            continue
+        if fact.form is ComplaintForm and open_complaint:
+            continue
+        if fact.form is ComplaintDoneForm and not open_complaint:
+            continue
+        if fact.form is VneidForm and dossier.vneid_verified:
+            continue
+        if fact.form is SyncForm and dossier.synced_at:
+            continue
+        forms_shown.append((fact, fact.form(initial=_initial(dossier, fact), auto_id=_auto_id(fact))))
     flags = set(digitised_flags(dossier))
     fee = dossier.fee_total_vnd
     return {

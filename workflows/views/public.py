@@ -7,10 +7,13 @@ satisfaction indicators.
 
 Why the rate limits look the way they do: the code is printed on the receipt and is guessable (date +
 sequence), and 4 digits are only 10,000 values. So every lookup counts against the client's IP
-(``PUBLIC_LOOKUP_RATE_IP``) and every *failed* second factor counts against the code
-(``PUBLIC_LOOKUP_RATE_CODE``), whatever the IP; once a code is locked even the right digits wait for the
-window to pass. An unknown code and wrong digits get the same answer and both count, so the page never
-says whether a code exists. After a successful check the code is remembered in the session for a while,
+(``PUBLIC_LOOKUP_RATE_IP``) and every *failed* second factor counts against the code *from that address*
+(``PUBLIC_LOOKUP_RATE_CODE``); once a code is locked for an address even the right digits from there wait
+for the window to pass. The per-code counter is per address so that whoever knows a code (it is printed on
+the receipt) cannot lock the applicant out of their own dossier by failing on purpose; a guesser spread
+over many addresses is still held by the per-address limit of every address. An unknown code and wrong
+digits get the same answer and both count, so the page never says whether a code exists. After a
+successful check the code is remembered in the session for a while,
 so the rating and PAKN forms (CSRF-protected POSTs) need not carry the digits again.
 """
 
@@ -55,19 +58,21 @@ def _ip_limited(request: HttpRequest, group: str, rate: str) -> bool:
 
 
 def _code_usage(request: HttpRequest, code: str, *, increment: bool) -> dict | None:
-    # Case and spaces are folded so "abc" and " ABC" share one counter.
+    """Failed attempts on ``code`` from this client's address (django-ratelimit's own ``ip`` key, so
+    ``RATELIMIT_IP_META_KEY`` and the IPv6 /64 mask apply as for the per-address limit)."""
+    # Case and spaces are folded so "abc" and " ABC" share one counter; the group makes it one per code.
     value = code.strip().upper()
     return get_usage(
         request,
-        group="public-lookup-code",
-        key=lambda _group, _request: value,
+        group=f"public-lookup-code:{value}",
+        key="ip",
         rate=settings.PUBLIC_LOOKUP_RATE_CODE,
         increment=increment,
     )
 
 
 def _code_locked(request: HttpRequest, code: str) -> bool:
-    """True once the code has had its allowance of failed attempts in the current window."""
+    """True once the code has had its allowance of failed attempts from this address in the window."""
     usage = _code_usage(request, code, increment=False)
     return usage is not None and usage["count"] >= usage["limit"]
 

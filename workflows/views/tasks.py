@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from workflows.choices import NATIONAL_STATUS, AccessPurpose, Decision, DossierStatus, ResultDelivery, SlaMark
+from workflows import policy
+from workflows.choices import NATIONAL_STATUS, AccessPurpose, Decision, ResultDelivery, SlaMark
 from workflows.selectors import dossier_sla_state
 from workflows.services import lifecycle as svc
 from workflows.services.access import personal_data_access_log
+from workflows.services.actions import ACTIONS, DELIVER, TASK, actions_for_page
 
 
 class ActionForm(forms.Form):
@@ -48,89 +50,10 @@ def _aware(value: datetime | None) -> datetime | None:
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
-STEP_ACTIONS: dict[str, tuple] = {
-    "step_done": (
-        gettext_lazy("Hoàn thành bước, chuyển bước tiếp theo"),
-        lambda d, f, **kw: svc.dossier_step_done(dossier=d, note=f["reason"], **kw),
-    ),
-    "return_step": (
-        gettext_lazy("Trả lại bước trước"),
-        lambda d, f, **kw: svc.dossier_return_step(dossier=d, reason=f["reason"], **kw),
-    ),
-    "request_supplement": (
-        gettext_lazy("Yêu cầu bổ sung hồ sơ (Mẫu 02)"),
-        lambda d, f, **kw: svc.dossier_request_supplement(dossier=d, reason=f["reason"], **kw),
-    ),
-    "supplement_done": (
-        gettext_lazy("Ghi nhận đã bổ sung"),
-        lambda d, f, **kw: svc.dossier_supplement_done(dossier=d, note=f["reason"], **kw),
-    ),
-    "request_payment": (
-        gettext_lazy("Chờ thực hiện nghĩa vụ tài chính"),
-        lambda d, f, **kw: svc.dossier_request_payment(dossier=d, reason=f["reason"], **kw),
-    ),
-    "payment_done": (
-        gettext_lazy("Đã thực hiện nghĩa vụ tài chính"),
-        lambda d, f, **kw: svc.dossier_payment_done(dossier=d, note=f["reason"], **kw),
-    ),
-    "apologize": (
-        gettext_lazy("Xin lỗi và hẹn lại ngày trả (Mẫu 04)"),
-        lambda d, f, **kw: svc.dossier_apologize(
-            dossier=d, new_due_at=_aware(f["new_due_at"]) or d.due_at, reason=f["reason"], **kw
-        ),
-    ),
-    "decide": (
-        gettext_lazy("Ghi nhận kết quả giải quyết"),
-        lambda d, f, **kw: svc.dossier_decide(
-            dossier=d, outcome=f["outcome"] or Decision.APPROVED, reason=f["reason"], **kw
-        ),
-    ),
-}
-DELIVER_ACTIONS: dict[str, tuple] = {
-    "return_result": (
-        gettext_lazy("Trả kết quả, đóng hồ sơ"),
-        lambda d, f, **kw: svc.dossier_return_result(dossier=d, via=f["via"] or ResultDelivery.DIRECT, **kw),
-    ),
-}
-
-
-def available_actions(dossier, actions: dict[str, tuple]) -> list[str]:
-    """Buttons that make sense in the dossier's state (the service still checks every rule)."""
-    status = dossier.status
-    names = []
-    for name in actions:
-        if name in ("supplement_done",) and status != DossierStatus.SUPPLEMENT:
-            continue
-        if name in ("payment_done",) and status != DossierStatus.PAYMENT:
-            continue
-        if status in (DossierStatus.SUPPLEMENT, DossierStatus.PAYMENT) and name not in (
-            "supplement_done",
-            "payment_done",
-            "apologize",
-        ):
-            continue
-        if name == "step_done" and dossier.current_step_id is None:
-            continue
-        if name == "return_step" and (dossier.current_step is None or dossier.current_step.route_index == 0):
-            continue
-        if name == "apologize" and dossier.apology_at is not None:
-            continue
-        names.append(name)
-    return names
-
-
-# Actions whose form carries a reason/note textarea, and those where the rule requires one.
-REASON_ACTIONS = {
-    "step_done",
-    "return_step",
-    "request_supplement",
-    "supplement_done",
-    "request_payment",
-    "payment_done",
-    "apologize",
-    "decide",
-}
-REASON_REQUIRED = {"return_step", "request_supplement", "apologize"}
+def _reason_sets(page: str) -> tuple[set[str], set[str]]:
+    """Actions of ``page`` whose form carries the text box, and those whose rule requires the text."""
+    actions = actions_for_page(page)
+    return {a.name for a in actions if a.text}, {a.name for a in actions if a.text_required}
 
 
 def step_sla_state(step, dossier_state: str | None, now: datetime) -> str | None:
@@ -147,7 +70,7 @@ def step_sla_state(step, dossier_state: str | None, now: datetime) -> str | None
 
 
 class _TaskView(View):
-    actions: dict[str, tuple] = {}
+    page: str = TASK
     template_name = "workflows/task.html"
 
     def dossier(self, request: HttpRequest):
@@ -159,23 +82,24 @@ class _TaskView(View):
         personal_data_access_log(
             user=request.user, dossier=dossier, purpose=AccessPurpose.TASK, request=request
         )
-        names = available_actions(dossier, self.actions)
         now = timezone.now()
+        names = policy.actions_allowed(request.user, dossier, page=self.page, now=now)
         sla_state = dossier_sla_state(dossier, now)
-        step = dossier.current_step if self.actions is STEP_ACTIONS else None
+        step = dossier.current_step if self.page == TASK else None
+        reason_actions, reason_required = _reason_sets(self.page)
         return {
             "dossier": dossier,
             "step": step,
             "sla_state": sla_state,
             "step_state": step_sla_state(step, sla_state, now),
             "national_status": NATIONAL_STATUS.get(dossier.status),
-            "actions": [(name, self.actions[name][0]) for name in names],
+            "actions": [(name, ACTIONS[name].label) for name in names],
             "revision": dossier.revision,
             "form": form or ActionForm(initial={"revision": dossier.revision}),
             "outcome_choices": Decision.choices,
             "via_choices": ResultDelivery.choices,
-            "reason_actions": REASON_ACTIONS,
-            "reason_required": REASON_REQUIRED,
+            "reason_actions": reason_actions,
+            "reason_required": reason_required,
             "viewset": request.resolver_match.flow_viewset,
         }
 
@@ -185,25 +109,33 @@ class _TaskView(View):
         return render(request, self.template_name, self.context(request))
 
     def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        """Run the posted action through its service, offered or not: a refusal shows the rule's reason."""
         from django.shortcuts import render
 
         form = ActionForm(request.POST)
         dossier = self.dossier(request)
-        if form.is_valid() and form.cleaned_data["action"] in self.actions:
-            _label, run = self.actions[form.cleaned_data["action"]]
+        page_actions = {a.name: a for a in actions_for_page(self.page)}
+        if form.is_valid() and form.cleaned_data["action"] in page_actions:
+            action = page_actions[form.cleaned_data["action"]]
+            data = form.cleaned_data
             try:
-                run(
+                action.run(
                     dossier,
-                    form.cleaned_data,
                     user=request.user,
-                    expected_revision=form.cleaned_data["revision"],
+                    text=data["reason"],
+                    expected_revision=data["revision"],
+                    outcome=data["outcome"] or Decision.APPROVED,
+                    new_due_at=_aware(data["new_due_at"]) or dossier.due_at,
+                    via=data["via"] or ResultDelivery.DIRECT,
                 )
             except svc.LifecycleError as exc:
                 messages.error(request, str(exc))
-                return render(request, self.template_name, self.context(request, form), status=409)
+                status = 403 if isinstance(exc, svc.LifecyclePermissionError) else 409
+                return render(request, self.template_name, self.context(request, form), status=status)
             messages.success(
                 request,
-                _("Đã ghi nhận: %(action)s — hồ sơ %(code)s.") % {"action": _label, "code": dossier.code},
+                _("Đã ghi nhận: %(action)s — hồ sơ %(code)s.")
+                % {"action": action.label, "code": dossier.code},
             )
             return HttpResponseRedirect(request.resolver_match.flow_viewset.get_success_url(request))
         messages.error(request, _("Thao tác không hợp lệ."))
@@ -211,8 +143,8 @@ class _TaskView(View):
 
 
 class StepTaskView(_TaskView):
-    actions = STEP_ACTIONS
+    page = TASK
 
 
 class DeliverTaskView(_TaskView):
-    actions = DELIVER_ACTIONS
+    page = DELIVER

@@ -23,6 +23,7 @@ Columns (all required in the header, extra columns are ignored):
   agencies:   {",".join(AGENCY_COLUMNS)}
   procedures: {",".join(PROCEDURE_COLUMNS)}
   steps:      {",".join(STEP_COLUMNS)}
+  optional:   steps.deciding (true|false, empty = false: the last processing step decides)
 
 Values:
   code            national code d.dddddd (no local suffix such as .H38) or a demo code DEMO.dddddd
