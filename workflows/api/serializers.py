@@ -89,10 +89,7 @@ class ApplicantSerializer(serializers.Serializer):
             Applicant(**attrs).validate()
         except DjangoValidationError as exc:
             raise serializers.ValidationError(
-                {
-                    {"applicant_name": "name", "applicant_id_number": "id_number"}.get(field, field): messages
-                    for field, messages in exc.message_dict.items()
-                }
+                {field.removeprefix("applicant_"): messages for field, messages in exc.message_dict.items()}
             ) from exc
         return attrs
 
