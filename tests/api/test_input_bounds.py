@@ -82,3 +82,24 @@ def test_fullwidth_id_and_decomposed_name_are_stored_normalised(portal):
     dossier = Dossier.objects.get()
     assert dossier.applicant_id_number == "001090000001"
     assert dossier.applicant_name == "Nguyễn Văn Ánh"
+
+
+@pytest.mark.parametrize(
+    "query", ["received_from=0001-01-01&received_to=9999-12-31", "period=0001", "period=9999"]
+)
+def test_extreme_filter_dates_are_not_a_500(portal, query):
+    assert portal.get(f"/api/v1/dossiers/?{query}").status_code in (200, 400)
+
+
+def test_apology_beyond_the_calendar_is_a_validation_problem(portal, desk, demo_users, make_client):
+    code = submit(portal).json()["code"]
+    assert desk.post(f"/api/v1/dossiers/{code}/actions/receive/", {}, format="json").status_code == 200
+    director = make_client(demo_users["giamdoc"])[1]
+    response = director.post(
+        f"/api/v1/dossiers/{code}/actions/apologize/",
+        {"new_due_at": "2099-01-05T09:00:00+07:00", "reason": "Chờ ý kiến"},
+        format="json",
+    )
+    problem = _problem(response, 400, "validation")
+    assert "new_due_at" in {e["field"] for e in problem["errors"]}
+    assert Dossier.objects.get(code=code).apology_at is None

@@ -231,3 +231,10 @@ def test_lookup_second_factor_is_ascii_digits_after_nfkc():
     assert not LookupForm({"code": "X", "verify": "٠١٢٣"}).is_valid()
     form = LookupForm({"code": "X", "verify": "０１２３"})
     assert form.is_valid() and form.cleaned_data["verify"] == "0123"
+
+
+def test_supervisor_filter_dates_outside_the_calendar_are_a_form_error(client, demo_users, settings):
+    _login(client, "giamsat")
+    response = client.get("/giam-sat/", {"received_after": "0001-01-01", "received_before": "9999-12-31"})
+    assert response.status_code == 200
+    assert f"{settings.SLA_FIRST_YEAR}–{settings.SLA_LAST_YEAR}" in response.content.decode()

@@ -19,6 +19,7 @@ from rest_framework import serializers
 
 from procedures.models import Agency, Procedure
 from procedures.selectors import receivable_by, version_in_force
+from sla.horizon import validate_in_calendar
 from workflows.choices import (
     NATIONAL_STATUS,
     ApplicantKind,
@@ -390,7 +391,10 @@ class NoteActionSerializer(_ActionSerializer):
 
 
 class ApologizeActionSerializer(_ActionSerializer):
-    new_due_at = serializers.DateTimeField(help_text="Ngày hẹn trả mới (kèm múi giờ).")
+    new_due_at = serializers.DateTimeField(
+        help_text="Ngày hẹn trả mới (kèm múi giờ), trong các năm của lịch làm việc.",
+        validators=[validate_in_calendar],  # the service refuses it too; here it is a field error
+    )
     reason = _text(True, "Lý do chậm (Mẫu 04).")
 
 
