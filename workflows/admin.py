@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from procedures.text import nfc
 from workflows.choices import AccessPurpose
 from workflows.models import (
     Complaint,
@@ -50,6 +51,10 @@ class _ReadOnly:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_search_results(self, request, queryset, search_term: str):
+        """Names are stored NFC (``Applicant``): a search typed in decomposed Unicode must find them too."""
+        return super().get_search_results(request, queryset, nfc(search_term))
 
 
 class DossierStepInline(_ReadOnly, admin.TabularInline):
