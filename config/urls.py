@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from viewflow.contrib.auth import AuthViewset
@@ -13,6 +13,7 @@ from metrics.public_urls import urlpatterns as metrics_public
 from metrics.urls import MetricsApplication
 from procedures.api.urls import urlpatterns as procedures_api
 from procedures.public_urls import urlpatterns as procedures_public
+from workflows.api.problems import api_not_found
 from workflows.api.urls import urlpatterns as workflows_api
 from workflows.flows import DossierFlow
 from workflows.public_urls import urlpatterns as workflows_public
@@ -59,6 +60,8 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file, so the CSP needs no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include((procedures_api + workflows_api + metrics_api, "api"))),
+    # Anything else under /api/ is a problem+json 404, never the site's HTML page (RFC 9457).
+    re_path(r"^api/(?P<rest>.*)$", api_not_found, name="api-not-found"),
     # Second factor (TOTP): enrolment and the code step after the password (config/twofactor.py).
     path("", include(twofactor_urls)),
     path("accounts/", AuthViewset(with_profile_view=False, allow_password_change=False).urls),

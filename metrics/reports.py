@@ -37,6 +37,7 @@ from metrics.indicators import (
 )
 from metrics.rollups import months_between
 from procedures.models import Agency
+from procedures.text import xlsx_text
 
 FIELD_KEY = "procedure_version__procedure__field"
 BY_CHOICES = {"unit": gettext_lazy("Theo đơn vị"), "field": gettext_lazy("Theo lĩnh vực")}
@@ -182,7 +183,7 @@ def rows_xlsx(
 
     def line(row: int, text: str, *, bold: bool = False, size: int = 11) -> None:
         ws.merge_cells(f"A{row}:{last}{row}")
-        cell = ws.cell(row=row, column=1, value=text)
+        cell = xlsx_text(ws.cell(row=row, column=1, value=text))
         cell.font = Font(bold=bold, size=size)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
@@ -201,14 +202,14 @@ def rows_xlsx(
     name_header = _("Đơn vị") if by == "unit" else _("Lĩnh vực, công việc giải quyết theo cấp")
     for column, text in ((1, _("STT")), (2, name_header)):
         ws.merge_cells(start_row=h1, start_column=column, end_row=h2, end_column=column)
-        ws.cell(row=h1, column=column, value=text)
+        xlsx_text(ws.cell(row=h1, column=column, value=str(text)))
     for text, first, last_col in _GROUPS:
         ws.merge_cells(start_row=h1, start_column=first, end_row=h1, end_column=last_col)
-        ws.cell(row=h1, column=first, value=str(text))
+        xlsx_text(ws.cell(row=h1, column=first, value=str(text)))
     for offset, text in enumerate(_SUB_HEADERS):
-        ws.cell(row=h2, column=3 + offset, value=str(text))
+        xlsx_text(ws.cell(row=h2, column=3 + offset, value=str(text)))
     for column in range(1, 14):
-        ws.cell(row=numbers, column=column, value=f"({column})")
+        xlsx_text(ws.cell(row=numbers, column=column, value=f"({column})"))
     for row in (h1, h2, numbers):
         for column in range(1, 14):
             cell = ws.cell(row=row, column=column)
@@ -223,7 +224,8 @@ def rows_xlsx(
         row = FIRST_DATA_ROW + index
         values = [data["stt"], str(data["name"]), *(data[key] for key in COLUMN_KEYS)]
         for column, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=column, value=value)
+            # Agency and field names come from the catalogue: text, never a formula (OWASP CSV Injection).
+            cell = xlsx_text(ws.cell(row=row, column=column, value=value))
             cell.border = _BORDER
             cell.font = Font(bold=bool(data.get("is_total")))
             if column == 2:

@@ -14,7 +14,6 @@ everything (``workflows.policy.supervised_agency_ids``). Thin views: figures com
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,7 +25,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -57,6 +56,8 @@ from metrics.reports import (
     unit_ranking,
 )
 from procedures.models import Agency
+from procedures.text import csv_writer
+from sla.horizon import in_calendar, outside_calendar_message, validate_in_calendar
 from workflows.models import Dossier
 from workflows.policy import supervised_agency_ids
 
@@ -154,8 +155,10 @@ class DashboardForm(forms.Form):
         self.fields["agency"].queryset = agencies
         self.fields["agency"].label_from_instance = lambda a: f"{a.name} ({a.code})"
         date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        self.fields["from"] = forms.DateField(label=_("Từ ngày"), required=False, widget=date_input)
-        self.fields["to"] = forms.DateField(label=_("Đến ngày"), required=False, widget=date_input)
+        for name, label in (("from", _("Từ ngày")), ("to", _("Đến ngày"))):
+            self.fields[name] = forms.DateField(
+                label=label, required=False, widget=date_input, validators=[validate_in_calendar]
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -619,6 +622,8 @@ def _scope_and_period(request: HttpRequest) -> tuple[Scope, Period]:
         end = date.fromisoformat(request.GET.get("to", ""))
     except ValueError:
         raise IndicatorError(_("Thiếu hoặc sai từ ngày, đến ngày (YYYY-MM-DD).")) from None
+    if not (in_calendar(start) and in_calendar(end)):
+        raise IndicatorError(outside_calendar_message())
     period = Period(start, end)
     scope = scope_for(code, include_children=request.GET.get("children") == "1")
     if allowed is not None and scope.agency.pk not in allowed:
@@ -636,7 +641,7 @@ class _Echo:
 
 
 def _csv_rows(qs: QuerySet[Dossier]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())  # text a spreadsheet would run gets a leading '
     yield "\ufeff"  # Excel reads UTF-8 only with a BOM
     yield writer.writerow(
         [
@@ -666,6 +671,12 @@ def _csv_rows(qs: QuerySet[Dossier]) -> Iterator[str]:
         )
 
 
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    """A 400 page saying what was wrong. Rendered through the template engine, so a parameter quoted in the
+    message (an agency code, a figure name) is escaped — never echoed into HTML as typed."""
+    return render(request, "metrics/bad_request.html", {"message": message}, status=400)
+
+
 def _dossier_url_prefix() -> str:
     try:
         return reverse("workflows:dossier", args=["CODE"]).removesuffix("CODE/")
@@ -684,7 +695,7 @@ def figure_dossiers(request: HttpRequest) -> HttpResponse:
             "procedure_version__procedure", "agency"
         )
     except IndicatorError as exc:
-        return HttpResponseBadRequest(str(exc))
+        return _bad_request(request, str(exc))
     if request.GET.get("format") == "csv":
         response = StreamingHttpResponse(_csv_rows(qs), content_type="text/csv; charset=utf-8")
         name = f"ho-so-{figure}-{scope.agency.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
@@ -722,7 +733,7 @@ def report_download(request: HttpRequest) -> HttpResponse:
         check_invariants(rows)
         data = rows_xlsx(rows, scope, period, by)
     except IndicatorError as exc:
-        return HttpResponseBadRequest(str(exc))
+        return _bad_request(request, str(exc))
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -4,6 +4,9 @@ This module only moves tables between files and Python (no ORM), so the importer
 reference-data converter share one definition of the columns and one way of writing them.
 
 * CSV: UTF-8 (a byte-order mark is accepted on reading and never written), comma-separated, ``\\n`` line ends.
+  Text starting with ``= + - @``, a tab or a carriage return is written with a leading ``'`` so that a
+  spreadsheet opening the file shows it instead of running it as a formula (OWASP CSV Injection); on reading,
+  a ``'`` followed by one of those characters is removed again, so export → import changes nothing.
 * xlsx: one sheet per kind. On reading, the sheet named after the kind is used when it exists, otherwise the
   workbook's first sheet. Cells are written as text so codes such as ``1.014440`` and decimals keep every
   digit.
@@ -18,6 +21,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from procedures.text import csv_text_restore, csv_writer
 
 AGENCY_COLUMNS: tuple[str, ...] = ("code", "name", "level", "parent_code", "e_id")
 PROCEDURE_COLUMNS: tuple[str, ...] = (
@@ -127,6 +132,7 @@ def read_csv_table(path: Path) -> Table:
                 start, previous_end = previous_end + 1, reader.line_num
                 if not any(cell.strip() for cell in record):
                     continue
+                record = [csv_text_restore(cell) for cell in record]
                 table.rows.append(_make_row(table.header, record, start))
     except UnicodeDecodeError as exc:
         raise TableError(label, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
@@ -246,7 +252,7 @@ def tree_order(rows: Iterable[Mapping[str, str]]) -> list[Mapping[str, str]]:
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
+        writer = csv_writer(fh, lineterminator="\n")  # text a spreadsheet would run gets a leading '
         writer.writerow(columns)
         for row in rows:
             writer.writerow([row.get(name, "") for name in columns])

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from procedures.models import Agency
+from procedures.text import nfc
 from workflows import policy
 from workflows.choices import AccessPurpose
 from workflows.models import (
@@ -65,6 +66,10 @@ class _ReadOnly:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_search_results(self, request, queryset, search_term: str):
+        """Names are stored NFC (``Applicant``): a search typed in decomposed Unicode must find them too."""
+        return super().get_search_results(request, queryset, nfc(search_term))
 
 
 class _PolicyScoped:

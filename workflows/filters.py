@@ -11,10 +11,11 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import ModelChoiceField
+from django_filters.fields import DateRangeField, ModelChoiceField
 
 from procedures.models import Agency, Procedure
 from procedures.selectors import agency_subtree_ids
+from sla.horizon import validate_in_calendar
 from workflows.choices import Channel, SlaMark
 from workflows.models import Dossier, Membership
 from workflows.policy import supervised_agency_ids
@@ -53,6 +54,20 @@ class OfficerChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = _OfficerField
 
 
+class CalendarDateRangeField(DateRangeField):
+    """A from–to date range whose dates lie in the working calendar's years: year 1 or 9999 would overflow
+    the conversion of local midnight to UTC (a 500), and no dossier lies outside those years anyway."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields:
+            field.validators.append(validate_in_calendar)
+
+
+class CalendarDateRangeFilter(django_filters.DateFromToRangeFilter):
+    field_class = CalendarDateRangeField
+
+
 class SupervisorDossierFilter(django_filters.FilterSet):
     """Expects a queryset annotated with ``sla_state`` (``workflows.selectors.with_sla_state``)."""
 
@@ -79,7 +94,7 @@ class SupervisorDossierFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(
         label=_("Kênh nộp"), choices=Channel.choices, empty_label=_("Tất cả")
     )
-    received = django_filters.DateFromToRangeFilter(
+    received = CalendarDateRangeFilter(
         label=_("Tiếp nhận từ ngày – đến ngày"),
         field_name="received_at",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),

@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.choices import ComplaintKind, DigitisedFlag, OnlinePayment, Rating
 
+# Dossier.fee_total_vnd is a PositiveBigIntegerField: 2^63 - 1 is what the column holds.
+FEE_MAX_VND = 2**63 - 1
+
 
 class EResultForm(forms.Form):
     """``MaKetQua`` + ``DuongDanTepTinKetQua`` (766 3.3, 4.1, 4.2)."""
@@ -46,6 +49,7 @@ class FeeForm(forms.Form):
     amount_vnd = forms.IntegerField(
         label=_("Tổng phí, lệ phí (đồng)"),
         min_value=0,
+        max_value=FEE_MAX_VND,
         help_text=_("Nhập 0 nếu thủ tục có danh sách phí, lệ phí bằng 0."),
     )
     paid_online = forms.TypedChoiceField(

@@ -10,10 +10,19 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from procedures.text import nfkc
 from workflows.choices import RATING_CRITERION_POINTS, ComplaintKind, Rating, RatingCriterion
 from workflows.selectors import LOOKUP_FACTOR_DIGITS
 
 COMPLAINT_MAX_CHARS = 2000
+
+
+class AsciiDigitsField(forms.CharField):
+    """Text normalised NFKC before its validators run: fullwidth ``０１２３`` is ``0123``; other scripts'
+    digits stay as they are and fail a ``[0-9]`` check (``\\d`` would let them through)."""
+
+    def to_python(self, value: object) -> str:
+        return nfkc(super().to_python(value))
 
 
 class LookupForm(forms.Form):
@@ -24,11 +33,11 @@ class LookupForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("Mã in trên phiếu tiếp nhận")}),
     )
-    verify = forms.CharField(
+    verify = AsciiDigitsField(
         label=_("4 số cuối số điện thoại hoặc số định danh cá nhân / mã số thuế"),
         min_length=LOOKUP_FACTOR_DIGITS,
         max_length=LOOKUP_FACTOR_DIGITS,
-        validators=[RegexValidator(r"^\d{4}$", _("Nhập đúng 4 chữ số."))],
+        validators=[RegexValidator(r"^[0-9]{4}$", _("Nhập đúng 4 chữ số."))],
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": r"\d{4}", "maxlength": "4"}
         ),

@@ -54,14 +54,15 @@ from workflows.roles import Role
 S = DossierStatus
 
 # Domain §7: số định danh cá nhân — 12 digits, province of registration 001–096, no check digit.
-PERSONAL_ID_RE = re.compile(r"^(0(?:0[1-9]|[1-8]\d|9[0-6]))\d{9}$")
+# [0-9], not \d: \d also matches other scripts' digits (Arabic-Indic, fullwidth…), which are not an ID.
+PERSONAL_ID_RE = re.compile(r"^(0(?:0[1-9]|[1-8][0-9]|9[0-6]))[0-9]{9}$")
 # Domain §7: mã số thuế — 10 digits, a dependent unit 10 digits + "-" + 3 digits; from 1/7/2025 an
 # individual's tax code is the 12-digit personal ID. Length/charset only: the check digit is [U].
-TAX_CODE_RE = re.compile(r"^(\d{10}(-\d{3})?|\d{12})$")
+TAX_CODE_RE = re.compile(r"^([0-9]{10}(-[0-9]{3})?|[0-9]{12})$")
 
 
 def validate_personal_id(value: str) -> None:
-    if not re.fullmatch(r"\d{12}", value or ""):
+    if not re.fullmatch(r"[0-9]{12}", value or ""):
         raise ValidationError(
             _("Số định danh cá nhân phải gồm đúng 12 chữ số (đã nhập %(n)s ký tự)."),
             params={"n": len(value or "")},

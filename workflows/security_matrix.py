@@ -69,6 +69,7 @@ PATTERNS: dict[str, str] = {
     "api/v1/dossiers/<str:code>/": API,
     "api/v1/dossiers/<str:code>/events/": API,
     "api/v1/indicators/": API,
+    "^api/(?P<rest>.*)$": PUBLIC,  # unknown API paths: a problem+json 404, no data
     # desk, dossier page, supervisor (workflows.urls)
     "": STAFF,  # home: redirect to the inbox or the login page
     "ho-so/": SCOPED,

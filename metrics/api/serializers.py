@@ -9,9 +9,8 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from metrics.indicators import IndicatorError, Period
+from sla.horizon import in_calendar, outside_calendar_message
 from workflows.api.filters import period_range
-
-MIN_YEAR, MAX_YEAR = 1900, 2999  # beyond, local midnights overflow datetime arithmetic
 
 
 class IndicatorQuerySerializer(serializers.Serializer):
@@ -47,10 +46,10 @@ class IndicatorQuerySerializer(serializers.Serializer):
         missing = {k: [_("Bắt buộc (hoặc dùng period).")] for k, v in (("from", start), ("to", end)) if not v}
         if missing:
             raise serializers.ValidationError(missing)
-        outside = [k for k, v in (("from", start), ("to", end)) if not MIN_YEAR <= v.year <= MAX_YEAR]
+        # The working calendar's years (SLA_FIRST_YEAR–SLA_LAST_YEAR), as on the dashboard.
+        outside = [k for k, v in (("from", start), ("to", end)) if not in_calendar(v)]
         if outside:
-            message = _("Năm phải từ %(min)s đến %(max)s.") % {"min": MIN_YEAR, "max": MAX_YEAR}
-            raise serializers.ValidationError({k: [message] for k in outside})
+            raise serializers.ValidationError({k: [outside_calendar_message()] for k in outside})
         try:
             attrs["period_obj"] = Period(start, end)
         except IndicatorError as exc:

@@ -124,6 +124,8 @@ def fill(route: str, world: World, own: bool) -> str:
     dossiers = [world.own] if own else list(world.others.values())
     if route == "admin/(?P<url>.*)$":
         return "/admin/khong-co/"
+    if route == "^api/(?P<rest>.*)$":
+        return "/api/khong-co/"
     if route.startswith("admin/^(?P<app_label>"):
         return "/admin/workflows/"
     node = NODE.match(route)

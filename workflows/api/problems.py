@@ -20,9 +20,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -62,6 +65,7 @@ _TYPES = [
     ProblemType("lifecycle-refused", 409, _("Thao tác bị quy tắc xử lý hồ sơ từ chối")),
     ProblemType("changed-by-other", 409, _("Hồ sơ vừa được người khác cập nhật")),
     ProblemType("idempotency-in-progress", 409, _("Yêu cầu cùng Idempotency-Key đang được xử lý")),
+    ProblemType("payload-too-large", 413, _("Nội dung yêu cầu quá lớn")),
     ProblemType("unsupported-media-type", 415, _("Định dạng nội dung không được hỗ trợ")),
     ProblemType("idempotency-key-reused", 422, _("Idempotency-Key đã dùng cho một yêu cầu khác")),
     ProblemType("throttled", 429, _("Vượt quá số yêu cầu cho phép")),
@@ -186,6 +190,13 @@ def _detail_text(detail: Any) -> str:
     return str(detail)
 
 
+def too_large_detail() -> str:
+    """What a 413 says: the limit the body went over (``DATA_UPLOAD_MAX_MEMORY_SIZE``)."""
+    return str(_("Nội dung yêu cầu vượt quá %(limit)s byte.")) % {
+        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    }
+
+
 def _classify(exc: Exception) -> tuple[str, str | None, list[dict] | None, dict[str, str]]:
     """(problem slug, detail, field errors, extra headers) for any exception a view may raise."""
     headers: dict[str, str] = {}
@@ -202,6 +213,10 @@ def _classify(exc: Exception) -> tuple[str, str | None, list[dict] | None, dict[
         return "validation", " ".join(e["message"] for e in errors), errors, headers
     if isinstance(exc, Http404):
         return "not-found", None, None, headers
+    if isinstance(exc, RequestDataTooBig):  # Django read request.body past DATA_UPLOAD_MAX_MEMORY_SIZE
+        return "payload-too-large", too_large_detail(), None, headers
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return "malformed-request", str(exc) or None, None, headers
     if isinstance(exc, DjangoPermissionDenied):
         return "permission-denied", str(exc) or None, None, headers
     if isinstance(exc, exceptions.APIException):
@@ -246,6 +261,36 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     )
 
 
+# --- unknown API paths ------------------------------------------------------------------------------------
+
+
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """The last route under ``/api/``: an unknown path answers a ``not-found`` problem, not an HTML page.
+
+    A partner's client parses every error the same way (RFC 9457), so a typo in a path must not return the
+    site's HTML 404. Plain Django (no DRF view): no key is needed to learn that a path does not exist. Like
+    ``CommonMiddleware`` (``APPEND_SLASH``), a GET for a real route without its trailing slash is redirected.
+    """
+    path = request.path
+    if settings.APPEND_SLASH and not path.endswith("/") and request.method in ("GET", "HEAD"):
+        try:
+            match = resolve(path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(path + "/" + (f"?{query}" if query else ""))
+    kind = PROBLEM_TYPES["not-found"]
+    body = {
+        "type": kind.uri,
+        "title": str(kind.title),
+        "status": kind.status,
+        "detail": str(kind.title),
+        "instance": request.get_full_path(),
+    }
+    return JsonResponse(body, status=kind.status, content_type=PROBLEM_CONTENT_TYPE)
+
+
 # --- the schema of a problem (OpenAPI) --------------------------------------------------------------------
 
 
@@ -282,10 +327,12 @@ __all__ = [
     "PROBLEM_TYPES",
     "Problem",
     "ProblemSerializer",
+    "api_not_found",
     "django_field_errors",
     "field_errors",
     "problem_exception_handler",
     "problem_response",
+    "too_large_detail",
 ]
 
 

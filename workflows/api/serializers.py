@@ -19,6 +19,7 @@ from rest_framework import serializers
 
 from procedures.models import Agency, Procedure
 from procedures.selectors import receivable_by, version_in_force
+from sla.horizon import validate_in_calendar
 from workflows.choices import (
     NATIONAL_STATUS,
     ApplicantKind,
@@ -89,10 +90,7 @@ class ApplicantSerializer(serializers.Serializer):
             Applicant(**attrs).validate()
         except DjangoValidationError as exc:
             raise serializers.ValidationError(
-                {
-                    {"applicant_name": "name", "applicant_id_number": "id_number"}.get(field, field): messages
-                    for field, messages in exc.message_dict.items()
-                }
+                {field.removeprefix("applicant_"): messages for field, messages in exc.message_dict.items()}
             ) from exc
         return attrs
 
@@ -393,7 +391,10 @@ class NoteActionSerializer(_ActionSerializer):
 
 
 class ApologizeActionSerializer(_ActionSerializer):
-    new_due_at = serializers.DateTimeField(help_text="Ngày hẹn trả mới (kèm múi giờ).")
+    new_due_at = serializers.DateTimeField(
+        help_text="Ngày hẹn trả mới (kèm múi giờ), trong các năm của lịch làm việc.",
+        validators=[validate_in_calendar],  # the service refuses it too; here it is a field error
+    )
     reason = _text(True, "Lý do chậm (Mẫu 04).")
 
 

@@ -29,7 +29,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -48,6 +47,7 @@ from workflows.api.idempotency import (
     request_hash,
     stored_answer,
 )
+from workflows.api.parsers import BoundedJSONParser
 from workflows.api.problems import Problem, django_field_errors
 from workflows.api.schema import problem
 from workflows.api.selectors import api_dossiers, dossier_events
@@ -62,7 +62,7 @@ _FIELD_NAMES = {"applicant_name": "applicant.name", "applicant_id_number": "appl
 
 class _ApiView(generics.GenericAPIView):
     renderer_classes = [JSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]  # size and depth bounded: 413/400, never a 500
     pagination_class = ApiPagination
 
     def visible(self) -> QuerySet[Dossier]:

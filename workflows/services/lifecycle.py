@@ -13,6 +13,7 @@ all come through here: there is no second code path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,8 +29,10 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from procedures.models import Agency, Procedure, ProcedureVersion
 from procedures.selectors import receivable_by, version_in_force
+from procedures.text import nfc, nfkc
 from sla.calendar import Unit
 from sla.choices import ClockSemantics, DeadlineState, PauseReason
+from sla.horizon import in_calendar, outside_calendar_message
 from sla.services import (
     apology_latest_at,
     calendar_for,
@@ -102,17 +105,71 @@ class Applicant:
     phone: str = ""
     email: str = ""
 
+    def __post_init__(self) -> None:
+        """Store what was meant, whoever typed it: names and addresses in NFC (a decomposed ``ễ`` is found by
+        a search typed precomposed), the ID and phone in NFKC (fullwidth digits become ASCII; other scripts'
+        digits stay and are refused by :meth:`validate`). Surrounding spaces are dropped."""
+        for name, normal in (
+            ("name", nfc),
+            ("address", nfc),
+            ("email", nfc),
+            ("id_number", nfkc),
+            ("phone", nfkc),
+        ):
+            object.__setattr__(self, name, normal(getattr(self, name) or "").strip())
+
     def validate(self) -> None:
-        """Domain §7: a person has a 12-digit personal ID; an organisation a tax code."""
-        if not self.name.strip():
-            raise ValidationError({"applicant_name": _("Nhập tên tổ chức, cá nhân nộp hồ sơ.")})
+        """A person has a 12-digit personal ID, an organisation a tax code (Decree 69/2024/NĐ-CP; Law on Tax
+        Administration 2019); every field fits its column, so the database never refuses what passed here."""
+        errors: dict[str, list[str]] = {}
+        if not self.name:
+            errors["applicant_name"] = [_("Nhập tên tổ chức, cá nhân nộp hồ sơ.")]
         try:
             if self.kind == ApplicantKind.PERSON:
                 validate_personal_id(self.id_number)
             else:
                 validate_tax_code(self.id_number)
         except ValidationError as exc:
-            raise ValidationError({"applicant_id_number": exc.messages}) from exc
+            errors["applicant_id_number"] = exc.messages
+        for field in ("name", "address", "phone", "email"):
+            limit = Dossier._meta.get_field(f"applicant_{field}").max_length
+            if len(getattr(self, field)) > limit:
+                errors.setdefault(f"applicant_{field}", []).append(
+                    _("Tối đa %(limit)s ký tự (đã nhập %(n)s).")
+                    % {"limit": limit, "n": len(getattr(self, field))}
+                )
+        if self.phone and not phone_is_valid(self.phone):
+            errors.setdefault("applicant_phone", []).append(phone_message())
+        if errors:
+            raise ValidationError(errors)
+
+
+# Sets of papers one applicant hands in for one dossier: a handful; anything above is a typing slip.
+COPIES_MAX = 100
+# The longest reason or note a page accepts (the API's bound too, workflows.api.serializers).
+TEXT_MAX = 5000
+
+
+# A phone number as people write it: digits (ASCII after NFKC), an optional leading +, and spaces, dots or
+# hyphens between groups; ITU-T E.164 numbers have at most 15 digits, Vietnamese ones 10 (mobile) or 11.
+_PHONE_RE = re.compile(r"\+?[0-9]+(?:[ .\-][0-9]+)*")
+PHONE_DIGITS_MIN, PHONE_DIGITS_MAX = 8, 15
+
+
+def phone_is_valid(phone: str) -> bool:
+    """ASCII digits with an optional ``+`` and separators, 8–15 digits in all."""
+    if not _PHONE_RE.fullmatch(phone):
+        return False
+    digits = sum(ch in "0123456789" for ch in phone)
+    return PHONE_DIGITS_MIN <= digits <= PHONE_DIGITS_MAX
+
+
+def phone_message() -> str:
+    """What is wrong with a phone number, in the language of the request."""
+    return _(
+        "Số điện thoại chỉ gồm chữ số (có thể có dấu + ở đầu, dấu cách, chấm, gạch nối), từ %(min)s đến "
+        "%(max)s chữ số."
+    ) % {"min": PHONE_DIGITS_MIN, "max": PHONE_DIGITS_MAX}
 
 
 # --- helpers -------------------------------------------------------------------------------------------
@@ -467,6 +524,8 @@ def _new_dossier(
         _reception_check(version, reception_agency, user)
     if applicant is not None and validate_applicant:
         applicant.validate()
+    if not 1 <= copies <= COPIES_MAX:
+        raise LifecycleError(_("Số lượng hồ sơ phải từ 1 đến %(max)s bộ.") % {"max": COPIES_MAX})
     applicant = applicant or Applicant()
     if code and Dossier.objects.filter(code=code).exists():
         raise LifecycleError(_("Mã hồ sơ %(code)s đã tồn tại.") % {"code": code})
@@ -994,6 +1053,9 @@ def dossier_apologize(
     new_due_at = _aware(new_due_at)
     if not reason.strip():
         raise LifecycleError(_("Ghi rõ lý do chậm trả kết quả (Mẫu 04)."))
+    if not in_calendar(_local(new_due_at)):
+        # Beyond the working calendar no due date can be counted (and 2099 is a typing slip, not a promise).
+        raise LifecycleError(outside_calendar_message())
 
     def apply(locked: Dossier, at: datetime) -> dict[str, Any]:
         if at > locked.due_at:

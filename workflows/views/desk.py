@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from procedures.models import Agency, Procedure
 from procedures.selectors import procedures_receivable_at, receivable_by, version_in_force
 from procedures.terms import format_decimal
+from procedures.text import nfc
 from sla.choices import TermUnit
 from workflows import policy
 from workflows.choices import (
@@ -73,10 +74,24 @@ def _desk_or_none(request: HttpRequest, agency_id: str | int | None = None) -> A
     return desks[0] if desks else None
 
 
+def _width(field: str) -> int:
+    """The column width of a ``Dossier`` field: what a form may accept before the database refuses it."""
+    return Dossier._meta.get_field(field).max_length
+
+
+APPLICANT_FIELDS = (
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_address",
+    "applicant_phone",
+    "applicant_email",
+)
+
+
 class ReceiveForm(forms.Form):
     """Mẫu 01 fields (domain §1.10); the required documents are the procedure version's own list."""
 
-    q = forms.CharField(label=gettext_lazy("Tìm thủ tục (mã hoặc tên)"), required=False)
+    q = forms.CharField(label=gettext_lazy("Tìm thủ tục (mã hoặc tên)"), required=False, max_length=100)
     procedure = forms.ModelChoiceField(
         label=gettext_lazy("Thủ tục hành chính"),
         queryset=Procedure.objects.none(),
@@ -95,21 +110,34 @@ class ReceiveForm(forms.Form):
     applicant_kind = forms.ChoiceField(
         label=gettext_lazy("Người nộp là"), choices=ApplicantKind.choices, initial=ApplicantKind.PERSON
     )
-    applicant_name = forms.CharField(label=gettext_lazy("Tên tổ chức, cá nhân"), required=False)
+    # Bounded by the columns they are stored in; the ID and the phone are checked by Applicant.validate.
+    applicant_name = forms.CharField(
+        label=gettext_lazy("Tên tổ chức, cá nhân"), required=False, max_length=_width("applicant_name")
+    )
     applicant_id_number = forms.CharField(
         label=gettext_lazy("Số định danh cá nhân / mã số thuế"),
         required=False,
+        max_length=_width("applicant_id_number"),
         help_text=gettext_lazy("Cá nhân: 12 chữ số. Tổ chức: mã số thuế."),
     )
-    applicant_address = forms.CharField(label=gettext_lazy("Địa chỉ"), required=False)
-    applicant_phone = forms.CharField(label=gettext_lazy("Số điện thoại"), required=False)
-    applicant_email = forms.EmailField(label=gettext_lazy("Thư điện tử"), required=False)
+    applicant_address = forms.CharField(
+        label=gettext_lazy("Địa chỉ"), required=False, max_length=_width("applicant_address")
+    )
+    applicant_phone = forms.CharField(
+        label=gettext_lazy("Số điện thoại"), required=False, max_length=_width("applicant_phone")
+    )
+    applicant_email = forms.EmailField(
+        label=gettext_lazy("Thư điện tử"), required=False, max_length=_width("applicant_email")
+    )
     request_summary = forms.CharField(
         label=gettext_lazy("Nội dung yêu cầu giải quyết"),
         required=False,
+        max_length=svc.TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    copies = forms.IntegerField(label=gettext_lazy("Số lượng hồ sơ (bộ)"), min_value=1, initial=1)
+    copies = forms.IntegerField(
+        label=gettext_lazy("Số lượng hồ sơ (bộ)"), min_value=1, max_value=svc.COPIES_MAX, initial=1
+    )
     result_delivery = forms.ChoiceField(
         label=gettext_lazy("Nơi nhận kết quả"), choices=ResultDelivery.choices, initial=ResultDelivery.DIRECT
     )
@@ -121,6 +149,7 @@ class ReceiveForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Lý do không tiếp nhận / nội dung cần bổ sung (mỗi ý một dòng)"),
         required=False,
+        max_length=svc.TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -186,12 +215,20 @@ class ReceiveForm(forms.Form):
                 _("Thủ tục này không được tiếp nhận tại %(desk)s; chọn nơi tiếp nhận khác.")
                 % {"desk": desk.name},
             )
-        if "applicant_kind" in data:
+        # Applicant.validate says what else is wrong, unless a field already failed its own bound.
+        if "applicant_kind" in data and not any(name in self.errors for name in APPLICANT_FIELDS):
             try:
                 self.applicant().validate()
             except ValidationError as exc:
                 self.add_error(None, exc)
         return data
+
+
+def _typed(post) -> dict:
+    """What the officer typed, as the initial values of a fresh (unvalidated) form."""
+    typed = {name: post.get(name) for name in ReceiveForm.base_fields if name != "documents" and name in post}
+    typed["documents"] = post.getlist("documents")
+    return typed
 
 
 RECEIVE, SUPPLEMENT, COMPETENCE = "receive", RefusalKind.SUPPLEMENT.value, RefusalKind.COMPETENCE.value
@@ -206,7 +243,14 @@ def receive(request: HttpRequest) -> HttpResponse:
         )
         return render(request, "workflows/receive.html", {"form": None}, status=403)
     if request.method != "POST":
-        form = ReceiveForm(initial=request.GET.dict(), user=request.user)
+        # Only the procedure may come from a URL (a link "receive this procedure"); personal data never does.
+        wanted = {key: request.GET[key] for key in ("q", "procedure") if key in request.GET}
+        form = ReceiveForm(initial=wanted, user=request.user)
+        return render(request, "workflows/receive.html", {"form": form})
+    if "reload" in request.POST:
+        # The procedure search is a POST that re-renders what was typed: a GET would put the applicant's name,
+        # ID and phone (and the CSRF token) in the URL, and so in every proxy's and server's access log.
+        form = ReceiveForm(initial=_typed(request.POST), user=request.user)
         return render(request, "workflows/receive.html", {"form": form})
     form = ReceiveForm(request.POST, user=request.user)
     action = request.POST.get("do", RECEIVE)
@@ -309,7 +353,7 @@ def _int(value: str | None) -> int | None:
 def dossier_list(request: HttpRequest) -> HttpResponse:
     """The dossiers the user may open, newest first (search by code or applicant)."""
     qs = policy.visible_dossiers(request.user).select_related("procedure_version__procedure", "agency")
-    query = request.GET.get("q", "").strip()
+    query = nfc(request.GET.get("q", "")).strip()  # names are stored NFC (Applicant)
     if query:
         from django.db.models import Q
 

@@ -11,7 +11,6 @@ units is ``policy.supervised_agency_ids``.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -28,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procedures.models import Agency
+from procedures.text import csv_writer
 from workflows.choices import DossierStatus, SlaMark
 from workflows.filters import SUPERVISED_STATES, SupervisorDossierFilter
 from workflows.models import Dossier
@@ -117,7 +117,7 @@ class _Echo:
 
 
 def _csv_rows(qs: QuerySet[Dossier]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())  # text a spreadsheet would run gets a leading '
     yield "\ufeff"  # Excel reads UTF-8 only with a BOM
     yield writer.writerow(
         [

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from sla.horizon import validate_in_calendar
 from workflows import policy
 from workflows.choices import NATIONAL_STATUS, AccessPurpose, Decision, ResultDelivery, SlaMark
 from workflows.selectors import dossier_sla_state
@@ -30,7 +31,10 @@ class ActionForm(forms.Form):
     action = forms.CharField(widget=forms.HiddenInput)
     revision = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
-        label=gettext_lazy("Lý do, nội dung"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=gettext_lazy("Lý do, nội dung"),
+        required=False,
+        max_length=svc.TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     outcome = forms.ChoiceField(label=gettext_lazy("Kết quả"), choices=Decision.choices, required=False)
     new_due_at = forms.DateTimeField(
@@ -38,6 +42,7 @@ class ActionForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M"],
+        validators=[validate_in_calendar],  # the service refuses it too; here it is a field error
     )
     via = forms.ChoiceField(
         label=gettext_lazy("Hình thức trả kết quả"), choices=ResultDelivery.choices, required=False

@@ -12,7 +12,8 @@ from procedures.reference import DEMO_DIR, PROCEDURES_FILE, STEPS_FILE, convert_
 
 
 class Command(BaseCommand):
-    help = _(
+    # A plain string: argparse formats the description with a regex, which a lazy translation breaks.
+    help = (
         "Rebuild the demo catalogue (procedures/demo/agencies.csv, procedures.csv, steps.csv) from the "
         "published reference data in shared/data, printing every row that was skipped and why. The mapping "
         "rules are documented in procedures/reference.py."

@@ -11,7 +11,8 @@ from procedures.services import CatalogueExportError, catalogue_export
 
 
 class Command(BaseCommand):
-    help = _(
+    # A plain string: argparse formats the description with a regex, which a lazy translation breaks.
+    help = (
         "Export agencies, procedures and steps in the format procedures_import reads. A path ending in .xlsx "
         "gets one workbook with the sheets agencies, procedures and steps; any other path is a folder that "
         "receives agencies.csv, procedures.csv and steps.csv."
