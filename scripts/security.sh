@@ -18,7 +18,7 @@ if ! command -v wapiti >/dev/null; then
 fi
 
 echo "== permission matrix (URL pattern → verdict per role; enforced by tests/security/test_permission_matrix.py)"
-if $PY manage.py help security_matrix >/dev/null 2>&1; then $PY manage.py security_matrix; fi
+$PY manage.py security_matrix
 
 export MOTCUA_VAR_DIR MOTCUA_DEMO=1
 MOTCUA_VAR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/motcua-security.XXXXXX")
