@@ -383,6 +383,9 @@ AXES_CLIENT_IP_CALLABLE = "config.login_throttle.client_ip"
 # asked for a code at every login.
 MOTCUA_2FA_REQUIRED = env.bool("MOTCUA_2FA_REQUIRED", default=not MOTCUA_DEMO)
 OTP_TOTP_ISSUER = env.str("MOTCUA_2FA_ISSUER", default="motcua")
+# The admin never shows a device's key or QR code: the administrator role may delete a lost device, and
+# whoever reads the key computes the codes (TCVN 11930:2017, authentication data kept secret).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Content-Security-Policy (django-csp): scripts only from our own static files — no inline script, no eval —
 # so an injected <script> or on*= attribute does not run. Styles allow 'unsafe-inline' because viewflow's

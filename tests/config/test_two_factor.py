@@ -133,3 +133,23 @@ def test_public_pages_healthz_and_logout_stay_reachable_while_the_code_is_owed(a
     response = client.post("/accounts/logout/")
     assert response.status_code in {200, 302}
     assert "_auth_user_id" not in client.session
+
+
+def test_an_administrator_never_reads_another_users_totp_secret(admin_user, django_user_model, settings):
+    """The administrator role may reset a lost device (view, delete) but must not read its key: with the key
+    or its QR code anyone computes the codes, and the superuser's second factor is gone."""
+    settings.MOTCUA_2FA_REQUIRED = False
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from workflows.roles import role_groups_sync
+
+    role_groups_sync()
+    device = TOTPDevice.objects.create(user=admin_user, name="motcua", confirmed=True)
+    administrator = django_user_model.objects.create_user("quantri-xa", password=PASSWORD, is_staff=True)
+    administrator.groups.add(Group.objects.get(name=role_group_name(Role.ADMINISTRATOR)))
+    client = _password_login("quantri-xa")
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 200  # may still find a lost device
+    for page in ("change", "config", "qrcode"):
+        response = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/{page}/")
+        assert device.key not in response.content.decode(errors="replace"), page
+        assert page == "change" or response.status_code == 403, page
