@@ -150,3 +150,17 @@ def test_the_administrator_role_unlocks_in_the_admin(clerk, django_user_model):
         )
         assert response.status_code == 302
         assert _post_login(Client(), "/accounts/login/", PASSWORD).status_code == 302
+
+
+def test_an_ipv6_client_cannot_escape_the_lockout_by_rotating_addresses_in_its_own_64(clerk):
+    """One IPv6 subscriber holds a whole /64 (2^64 addresses): the lockout counts it as one address, like the
+    public pages' rate limits (django-ratelimit's RATELIMIT_IPV6_MASK)."""
+    with time_machine.travel(START, tick=False):
+        for n in range(40):
+            _post_login(Client(), "/accounts/login/", "sai", address=f"2001:db8:1:2::{n + 1:x}")
+        response = _post_login(Client(), "/accounts/login/", PASSWORD, address="2001:db8:1:2::ffff")
+        assert response.status_code == 429
+        # Another subscriber's /64 is another address.
+        assert (
+            _post_login(Client(), "/accounts/login/", PASSWORD, address="2001:db8:1:3::1").status_code == 302
+        )
