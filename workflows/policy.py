@@ -107,7 +107,7 @@ def _visibility(user) -> Q | None:
 
     - desk officers: dossiers received at, or addressed to, an agency their desk membership covers;
     - heads of unit and directors: dossiers decided by an agency they cover, or that were at a unit they
-      cover (a step of the internal procedure, domain §1.5);
+      cover (a step of the internal procedure, ``ProcedureStep``);
     - specialists: only dossiers that are or were at a unit they cover in the specialist role (a
       ``DossierStep`` there: steps are created when they start, never ahead of time);
     - supervisors and administrators: the dossiers of their subtree, read-only (no action kind of

@@ -1,4 +1,4 @@
-"""The API records a result only where the page would (issue 11, finding 1): the deciding step's holder.
+"""The API records a result only where the page would: the deciding step's holder.
 
 Same 8-step demo procedure 1.014431 as the task-page tests: B3 is the department's specialist, B7 the
 provincial People's Committee (the last processing step, so the deciding one).

@@ -1,4 +1,4 @@
-"""Actions offered = actions allowed: who may record the result, and what each page offers (issue 11).
+"""Actions offered = actions allowed: who may record the result, and what each page offers.
 
 The 8-step demo procedure 1.014431 routes B2–B7 (B1 and B8 are the desk): B2 head of unit, B3 specialist,
 B4 head of unit, B5 the department's director, B6 the department's office, B7 the provincial People's

@@ -1,4 +1,4 @@
-"""Facts recorded by their owners (issue 11): people judged by a figure never record it.
+"""Facts recorded by their owners: people judged by a figure never record it.
 
 766 indicator 5.4 counts the citizens' ratings: only the applicant rates (the public lookup form) or the desk
 on the applicant's explicit behalf, and such a rating is flagged. 766 indicator 1.4 counts dossiers synced to
