@@ -293,22 +293,49 @@ class PersonalDataAccessAdmin(_PolicyScoped, _ReadOnly, admin.ModelAdmin):
 from workflows.api import admin as _api_admin  # noqa: E402,F401
 
 
+def _rescope(model, scope) -> None:
+    """Re-register ``model``'s admin (or a plain one) with ``scope(user, queryset)`` applied to its rows."""
+    base = type(admin.site._registry[model]) if admin.site.is_registered(model) else admin.ModelAdmin
+
+    def get_queryset(self, request, _base=base):
+        return scope(request.user, _base.get_queryset(self, request))
+
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    attrs = {"get_queryset": get_queryset, "__module__": __name__}
+    admin.site.register(model, type(f"Scoped{base.__name__}", (base,), attrs))
+
+
 def _viewflow_admin_scope() -> None:
     """viewflow registers admin pages for every process and task (its briefs name dossiers); re-register
     them with the querysets filtered by the same policy as the flow pages."""
     from viewflow.workflow.models import Process, Task
 
     for model, scope in ((Process, policy.visible_processes), (Task, policy.visible_tasks)):
-        base = type(admin.site._registry[model]) if admin.site.is_registered(model) else admin.ModelAdmin
+        _rescope(model, scope)
 
-        def get_queryset(self, request, _base=base, _scope=scope):
-            return _scope(request.user, _base.get_queryset(self, request))
 
-        if admin.site.is_registered(model):
-            admin.site.unregister(model)
-        attrs = {"get_queryset": get_queryset, "__module__": __name__}
-        scoped = type(f"Scoped{base.__name__}", (base,), attrs)
-        admin.site.register(model, scoped)
+def _account_reset_scope() -> None:
+    """The administrator role unlocks throttled logins and deletes lost TOTP devices: only of the accounts
+    ``policy.administered_users`` gives it, never a superuser's or another agency's (with a stolen password,
+    a deleted device lets the thief enrol their own phone at the next login)."""
+    import axes.admin  # noqa: F401  (registers AccessAttempt now, so it is re-registered scoped)
+    import django_otp.plugins.otp_totp.admin  # noqa: F401
+    from axes.models import AccessAttempt
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def devices(user, queryset):
+        users = policy.administered_users(user)
+        return queryset if users is None else queryset.filter(user__in=users.values("pk"))
+
+    def attempts(user, queryset):
+        users = policy.administered_users(user)
+        return queryset if users is None else queryset.filter(username__in=users.values("username"))
+
+    _rescope(TOTPDevice, devices)
+    if admin.site.is_registered(AccessAttempt):
+        _rescope(AccessAttempt, attempts)
 
 
 _viewflow_admin_scope()
+_account_reset_scope()

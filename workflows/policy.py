@@ -149,6 +149,25 @@ def administered_agency_ids(user) -> set[int] | None:
     return _covered(user, [Role.ADMINISTRATOR])
 
 
+def administered_users(user) -> QuerySet | None:
+    """Accounts whose login lockout and second-factor device ``user`` may reset; None means all (superuser).
+
+    Only accounts whose every membership lies in agencies ``user`` administers, and never a superuser: an
+    administrator of a commune must not strip the second factor of the province's accounts."""
+    from django.contrib.auth import get_user_model
+
+    ids = administered_agency_ids(user)
+    if ids is None:
+        return None
+    elsewhere = Membership.objects.exclude(agency_id__in=ids).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(is_superuser=False, memberships__agency_id__in=ids)
+        .exclude(pk__in=elsewhere)
+        .distinct()
+    )
+
+
 def visible_dossiers(user) -> QuerySet[Dossier]:
     """Dossiers ``user`` may open (one SQL query; see :func:`_visibility` for who sees what)."""
     condition = _visibility(user)

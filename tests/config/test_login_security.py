@@ -137,6 +137,13 @@ def test_the_administrator_role_unlocks_in_the_admin(clerk, django_user_model):
         "quantrivien", password="Khác-hẳn-2026", is_staff=True
     )
     administrator.groups.add(Group.objects.get(name=role_group_name(Role.ADMINISTRATOR)))
+    # The role unlocks the accounts of the agencies it administers (workflows.policy.administered_users).
+    from procedures.models import Agency
+    from workflows.models import Membership
+
+    commune = Agency.objects.create(code="XA-A", name="UBND xã A", level="commune")
+    Membership.objects.create(user=administrator, agency=commune, role=Role.ADMINISTRATOR)
+    Membership.objects.create(user=clerk, agency=commune, role=Role.DESK_OFFICER)
     with time_machine.travel(START, tick=False):
         for _ in range(6):
             _post_login(Client(), "/accounts/login/", "sai")

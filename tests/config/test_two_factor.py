@@ -153,3 +153,47 @@ def test_an_administrator_never_reads_another_users_totp_secret(admin_user, djan
         response = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/{page}/")
         assert device.key not in response.content.decode(errors="replace"), page
         assert page == "change" or response.status_code == 403, page
+
+
+def test_an_administrator_resets_devices_and_lockouts_of_their_own_agency_only(
+    admin_user, django_user_model, settings
+):
+    """A commune's administrator must not strip the second factor of a superuser or of another agency's staff
+    (with a stolen password the next login would enrol the thief's phone), nor lift their login lockout."""
+    settings.MOTCUA_2FA_REQUIRED = False
+    from axes.models import AccessAttempt
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from procedures.models import Agency
+    from workflows.models import Membership
+    from workflows.roles import role_groups_sync
+
+    role_groups_sync()
+    commune = Agency.objects.create(code="XA-A", name="UBND xã A", level="commune")
+    other = Agency.objects.create(code="XA-B", name="UBND xã B", level="commune")
+    administrator = django_user_model.objects.create_user("quantri-xa", password=PASSWORD, is_staff=True)
+    administrator.groups.add(Group.objects.get(name=role_group_name(Role.ADMINISTRATOR)))
+    Membership.objects.create(user=administrator, agency=commune, role=Role.ADMINISTRATOR)
+    colleague = django_user_model.objects.create_user("chuyenvien-a", password=PASSWORD)
+    Membership.objects.create(user=colleague, agency=commune, role=Role.SPECIALIST)
+    stranger = django_user_model.objects.create_user("giamsat-b", password=PASSWORD)
+    Membership.objects.create(user=stranger, agency=other, role=Role.SUPERVISOR)
+    devices = {
+        user.username: TOTPDevice.objects.create(user=user, name="motcua", confirmed=True)
+        for user in (admin_user, colleague, stranger)
+    }
+    for user in (admin_user, colleague, stranger):
+        AccessAttempt.objects.create(username=user.username, ip_address="10.0.0.1", failures_since_start=5)
+
+    client = _password_login("quantri-xa")
+    listed = client.get("/admin/otp_totp/totpdevice/").content.decode()
+    assert ">chuyenvien-a</a>" in listed
+    assert ">quantri</a>" not in listed and ">giamsat-b</a>" not in listed
+    for device in devices.values():
+        client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert set(TOTPDevice.objects.values_list("user__username", flat=True)) == {"quantri", "giamsat-b"}
+
+    attempts = list(AccessAttempt.objects.values_list("pk", flat=True))
+    unlock = {"action": "delete_selected", "_selected_action": attempts, "post": "yes"}
+    client.post("/admin/axes/accessattempt/", unlock)
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"quantri", "giamsat-b"}
