@@ -293,8 +293,9 @@ class PersonalDataAccessAdmin(_PolicyScoped, _ReadOnly, admin.ModelAdmin):
 from workflows.api import admin as _api_admin  # noqa: E402,F401
 
 
-def _rescope(model, scope) -> None:
-    """Re-register ``model``'s admin (or a plain one) with ``scope(user, queryset)`` applied to its rows."""
+def _rescope(model, scope, **methods) -> None:
+    """Re-register ``model``'s admin (or a plain one) with ``scope(user, queryset)`` applied to its rows;
+    ``methods`` are further overrides, each called with the original admin class as ``_base``."""
     base = type(admin.site._registry[model]) if admin.site.is_registered(model) else admin.ModelAdmin
 
     def get_queryset(self, request, _base=base):
@@ -303,7 +304,40 @@ def _rescope(model, scope) -> None:
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     attrs = {"get_queryset": get_queryset, "__module__": __name__}
+    for name, method in methods.items():
+        attrs[name] = (lambda m: lambda self, *args, **kwargs: m(self, base, *args, **kwargs))(method)
     admin.site.register(model, type(f"Scoped{base.__name__}", (base,), attrs))
+
+
+def _agency_scope() -> None:
+    """A membership covers the agencies below it (``policy._covered``), so the agency tree is part of the
+    policy: an administrator edits only the agencies they administer and attaches new ones only below them.
+    One who could set a department's parent to their own commune would administer the department's staff
+    and see its dossiers. Moving the root of their own tree is the superuser's."""
+
+    def agencies(user, queryset):
+        ids = policy.administered_agency_ids(user)
+        return queryset if ids is None else queryset.filter(pk__in=ids)
+
+    def formfield_for_foreignkey(self, _base, db_field, request, **kwargs):
+        ids = policy.administered_agency_ids(request.user)
+        if db_field.name == "parent" and ids is not None:
+            kwargs["queryset"] = Agency.objects.filter(pk__in=ids)
+        return _base.formfield_for_foreignkey(self, db_field, request, **kwargs)
+
+    def get_readonly_fields(self, _base, request, obj=None):
+        fields = list(_base.get_readonly_fields(self, request, obj))
+        ids = policy.administered_agency_ids(request.user)
+        if obj is not None and ids is not None and obj.parent_id not in ids:
+            fields.append("parent")
+        return fields
+
+    _rescope(
+        Agency,
+        agencies,
+        formfield_for_foreignkey=formfield_for_foreignkey,
+        get_readonly_fields=get_readonly_fields,
+    )
 
 
 def _viewflow_admin_scope() -> None:
@@ -339,3 +373,4 @@ def _account_reset_scope() -> None:
 
 _viewflow_admin_scope()
 _account_reset_scope()
+_agency_scope()

@@ -197,3 +197,39 @@ def test_an_administrator_resets_devices_and_lockouts_of_their_own_agency_only(
     unlock = {"action": "delete_selected", "_selected_action": attempts, "post": "yes"}
     client.post("/admin/axes/accessattempt/", unlock)
     assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"quantri", "giamsat-b"}
+
+
+def test_an_administrator_cannot_move_another_agency_into_their_own_tree(django_user_model, settings):
+    """A membership covers the agencies below it: a commune's administrator who could set a department's
+    parent to their commune would administer that department, its staff's memberships and its dossiers."""
+    settings.MOTCUA_2FA_REQUIRED = False
+    from procedures.models import Agency
+    from workflows import policy
+    from workflows.models import Membership
+    from workflows.roles import role_groups_sync
+
+    role_groups_sync()
+    province = Agency.objects.create(code="TINH", name="UBND tỉnh", level="province")
+    department = Agency.objects.create(code="SO", name="Sở", level="department", parent=province)
+    commune = Agency.objects.create(code="XA-A", name="UBND xã A", level="commune", parent=province)
+    administrator = django_user_model.objects.create_user("quantri-xa", password=PASSWORD, is_staff=True)
+    administrator.groups.add(Group.objects.get(name=role_group_name(Role.ADMINISTRATOR)))
+    Membership.objects.create(user=administrator, agency=commune, role=Role.ADMINISTRATOR)
+    client = _password_login("quantri-xa")
+    inline = {
+        f"children-{k}": v for k, v in (("TOTAL_FORMS", 0), ("INITIAL_FORMS", 0), ("MAX_NUM_FORMS", 1000))
+    }
+    fields = {"name": "Sở", "level": "department", "e_id": "", "is_active": "on", **inline}
+    client.post(
+        f"/admin/procedures/agency/{department.pk}/change/", {"code": "SO", "parent": commune.pk, **fields}
+    )
+    client.post("/admin/procedures/agency/add/", {"code": "XA-A-MOI", "parent": province.pk, **fields})
+    department.refresh_from_db()
+    assert department.parent_id == province.pk
+    assert not Agency.objects.filter(code="XA-A-MOI", parent=province).exists()
+    assert department.pk not in policy.administered_agency_ids(
+        django_user_model.objects.get(pk=administrator.pk)
+    )
+    # Their own tree stays theirs to keep: a unit below the commune is added there.
+    client.post("/admin/procedures/agency/add/", {"code": "XA-A-VP", "parent": commune.pk, **fields})
+    assert Agency.objects.filter(code="XA-A-VP", parent=commune).exists()
