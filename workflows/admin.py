@@ -8,6 +8,7 @@ selected deliveries back to it. The personal-data access log (domain §8) is rea
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db import models
@@ -371,6 +372,108 @@ def _account_reset_scope() -> None:
         _rescope(AccessAttempt, attempts)
 
 
+def _catalogue_scope() -> None:
+    """The catalogue decides where a dossier may be received (``received_in``, Decree 61/2018/NĐ-CP art. 14
+    and its amendment by Decree 107/2021/NĐ-CP) and which unit handles each step, so it is part of the
+    policy too: an administrator edits only the procedures their agencies decide, and picks agencies (the
+    deciding agency, a step's unit, another reception point) only among those they administer. Delegating
+    reception across provinces or ministries stays with the superuser. Values a superuser already set outside
+    the administrator's tree are kept as choices of that object (it still saves) but never offered elsewhere.
+    The working calendars (``sla``) are keyed by agency code, an empty code meaning nationwide: an
+    administrator keeps only their agencies' closures and office hours, since a day added to another agency's
+    calendar moves all of its deadlines."""
+    import sla.admin  # noqa: F401  (registers the calendar admins now, so they are re-registered scoped)
+    from procedures.admin import ProcedureStepInline
+    from procedures.models import Procedure, ProcedureVersion
+    from sla.models import CalendarOverride, OfficeHours
+
+    def procedures(user, queryset):
+        ids = policy.administered_agency_ids(user)
+        return queryset if ids is None else queryset.filter(agency_id__in=ids)
+
+    def versions(user, queryset):
+        ids = policy.administered_agency_ids(user)
+        return queryset if ids is None else queryset.filter(procedure__agency_id__in=ids)
+
+    def by_code(user, queryset):
+        ids = policy.administered_agency_ids(user)
+        if ids is None:
+            return queryset
+        return queryset.filter(agency_code__in=Agency.objects.filter(pk__in=ids).values("code"))
+
+    def choices(request, db_field, kwargs: dict) -> dict:
+        ids = policy.administered_agency_ids(request.user)
+        if ids is None:
+            return kwargs
+        if db_field.name in ("agency", "unit", "received_in"):
+            kwargs["queryset"] = Agency.objects.filter(pk__in=ids)
+        elif db_field.name == "procedure":
+            kwargs["queryset"] = Procedure.objects.filter(agency_id__in=ids)
+        return kwargs
+
+    def formfield_for_foreignkey(self, _base, db_field, request, **kwargs):
+        return _base.formfield_for_foreignkey(self, db_field, request, **choices(request, db_field, kwargs))
+
+    def formfield_for_manytomany(self, _base, db_field, request, **kwargs):
+        return _base.formfield_for_manytomany(self, db_field, request, **choices(request, db_field, kwargs))
+
+    def keep(field, request, kept) -> None:
+        """Widen a limited choice list by the values the object already holds outside the user's tree."""
+        ids = policy.administered_agency_ids(request.user)
+        kept = set(kept) - {None} - (ids or set())
+        if ids is not None and kept and field is not None:
+            field.queryset = Agency.objects.filter(pk__in=ids | kept)
+
+    class ScopedProcedureStepInline(ProcedureStepInline):
+        def formfield_for_foreignkey(self, db_field, request, **kwargs):
+            return super().formfield_for_foreignkey(db_field, request, **choices(request, db_field, kwargs))
+
+        def get_formset(self, request, obj=None, **kwargs):
+            formset = super().get_formset(request, obj, **kwargs)
+            if obj is not None:
+                units = obj.steps.values_list("unit_id", flat=True)
+                keep(formset.form.base_fields.get("unit"), request, units)
+            return formset
+
+    def get_inlines(self, _base, request, obj=None):
+        inlines = _base.get_inlines(self, request, obj)
+        return [ScopedProcedureStepInline if i is ProcedureStepInline else i for i in inlines]
+
+    def get_version_form(self, _base, request, obj=None, **kwargs):
+        form = _base.get_form(self, request, obj, **kwargs)
+        if obj is not None:
+            keep(form.base_fields.get("received_in"), request, obj.received_in.values_list("pk", flat=True))
+        return form
+
+    def formfield_for_dbfield(self, _base, db_field, request, **kwargs):
+        ids = policy.administered_agency_ids(request.user)
+        if db_field.name != "agency_code" or ids is None:
+            return _base.formfield_for_dbfield(self, db_field, request, **kwargs)
+        codes = Agency.objects.filter(pk__in=ids).order_by("code").values_list("code", "name")
+        return forms.ChoiceField(
+            label=db_field.verbose_name,
+            choices=[(code, f"{code} — {name}") for code, name in codes],
+            help_text=_("Chỉ các cơ quan bạn quản trị; ngày điều chỉnh toàn quốc do quản trị cấp tỉnh nhập."),
+        )
+
+    _rescope(
+        Procedure,
+        procedures,
+        formfield_for_foreignkey=formfield_for_foreignkey,
+    )
+    _rescope(
+        ProcedureVersion,
+        versions,
+        formfield_for_foreignkey=formfield_for_foreignkey,
+        formfield_for_manytomany=formfield_for_manytomany,
+        get_inlines=get_inlines,
+        get_form=get_version_form,
+    )
+    for model in (CalendarOverride, OfficeHours):
+        _rescope(model, by_code, formfield_for_dbfield=formfield_for_dbfield)
+
+
 _viewflow_admin_scope()
 _account_reset_scope()
 _agency_scope()
+_catalogue_scope()
