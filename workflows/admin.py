@@ -373,8 +373,8 @@ def _account_reset_scope() -> None:
 
 
 def _catalogue_scope() -> None:
-    """The catalogue decides where a dossier may be received (``received_in``, Decree 61/2018/NĐ-CP art. 14
-    and its amendment by Decree 107/2021/NĐ-CP) and which unit handles each step, so it is part of the
+    """The catalogue decides where a dossier may be received (``received_in``, read by
+    ``procedures.selectors.reception_condition``) and which unit handles each step, so it is part of the
     policy too: an administrator edits only the procedures their agencies decide, and picks agencies (the
     deciding agency, a step's unit, another reception point) only among those they administer. Delegating
     reception across provinces or ministries stays with the superuser. Values a superuser already set outside
